@@ -1,0 +1,10 @@
+//! Pure data structures and algorithms: no I/O, no networking, no commands.
+//!
+//! Chapter: chapters/07-dict.md
+//!
+//! Everything under `ds/` depends only on `std`, so each piece can be read,
+//! tested and benchmarked on its own.
+
+pub mod dict;
+pub mod glob;
+pub mod siphash;

@@ -1,0 +1,307 @@
+//! The server: owns the databases, the clients, the configuration and the
+//! statistics, and wires them to the event loop.
+//!
+//! Chapter: chapters/03-clients.md
+//!
+//! `run` builds a `Server`, opens the listeners and hands the server to
+//! `EventLoop::run` as its `Handler`: every readable socket, writable socket
+//! and timer tick comes back here, and is routed to networking (sockets),
+//! dispatch (commands) or cron (periodic work).
+//!
+//! Invariants:
+//! 1. `clients[fd]` is `Some` for every open client socket, except for the
+//!    one client whose input is being processed right now, which is taken
+//!    out of the table and handed to commands as `Ctx::client`.
+//! 2. Every client in `pending_write` has `out.pending() > 0` or has been
+//!    closed since it was queued (the flush loop re-checks).
+//!
+//! Not here: socket I/O (`networking.rs`), command execution
+//! (`dispatch.rs`), periodic work (`cron.rs`), INFO (`info.rs`).
+
+pub mod client;
+pub mod cron;
+pub mod dispatch;
+pub mod info;
+pub mod listen;
+pub mod networking;
+pub mod signals;
+pub mod stats;
+
+use std::os::unix::io::RawFd;
+use std::time::Instant;
+
+use crate::cmd::CommandTable;
+use crate::config::{Config, ConfigEnum};
+use crate::db::Db;
+use crate::event::{self, EventLoop, Handler, Mask, TimerId};
+
+pub use client::Client;
+use listen::Listener;
+use stats::{Latency, Slowlog, Stats};
+
+/// What a command sees: the whole server and the client that sent it
+/// (taken out of the client table for the duration; invariant 1).
+pub struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    pub client: &'a mut Client,
+}
+
+impl Ctx<'_> {
+    /// The client's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.dbs[self.client.db]
+    }
+}
+
+/// CLIENT PAUSE state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PauseMode {
+    /// Hold every command.
+    All,
+    /// Hold only commands that may write.
+    Write,
+}
+
+pub struct Server {
+    pub config: Config,
+    pub dbs: Vec<Db>,
+    pub commands: CommandTable,
+    pub stats: Stats,
+    pub slowlog: Slowlog,
+    pub latency: Latency,
+    /// Indexed by fd (invariant 1).
+    pub clients: Vec<Option<Box<Client>>>,
+    pub client_count: usize,
+    pub next_client_id: u64,
+    pub listeners: Vec<Listener>,
+    /// Clients with replies to flush in `before_sleep` (invariant 2).
+    pub pending_write: Vec<RawFd>,
+    /// Client ids to close in `before_sleep` (CLIENT KILL, output limits).
+    pub close_asap: Vec<u64>,
+    /// Ids of clients in MONITOR mode.
+    pub monitors: Vec<u64>,
+    /// Clients whose input is held by CLIENT PAUSE, in arrival order.
+    pub paused_clients: Vec<RawFd>,
+    pub pause: Option<(PauseMode, u64)>,
+    pub run_id: String,
+    pub start: Instant,
+    pub start_unix_ms: u64,
+    /// Cached unix time in ms, refreshed each loop iteration and before
+    /// each command (Redis's `server.mstime`).
+    pub now_ms: u64,
+    pub cron_timer: TimerId,
+    pub cronloops: u64,
+    pub shutdown_requested: bool,
+    pub lastsave_unix: u64,
+    pub executable: String,
+    pub tcp_port: u16,
+    /// "epoll", "kqueue" or "select" (INFO `multiplexing_api`).
+    pub backend_name: &'static str,
+}
+
+/// Unix time in milliseconds.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Unix time in microseconds.
+pub fn unix_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+impl Server {
+    pub fn new(config: Config) -> Server {
+        let commands = CommandTable::new();
+        let stats = Stats::new(commands.all.len());
+        let dbs = (0..config.databases.max(1) as usize)
+            .map(|_| Db::new())
+            .collect();
+        let now = unix_ms();
+        Server {
+            config,
+            dbs,
+            commands,
+            stats,
+            slowlog: Slowlog::default(),
+            latency: Latency::default(),
+            clients: Vec::new(),
+            client_count: 0,
+            next_client_id: 1,
+            listeners: Vec::new(),
+            pending_write: Vec::new(),
+            close_asap: Vec::new(),
+            monitors: Vec::new(),
+            paused_clients: Vec::new(),
+            pause: None,
+            run_id: random_hex(40),
+            start: Instant::now(),
+            start_unix_ms: now,
+            now_ms: now,
+            cron_timer: 0,
+            cronloops: 0,
+            shutdown_requested: false,
+            lastsave_unix: now / 1000,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            tcp_port: 0,
+            backend_name: "",
+        }
+    }
+
+    /// Visits every connected client, including the one currently taken
+    /// out of the table (invariant 1), in id order.
+    pub fn clients_sorted<'a>(&'a self, current: &'a Client) -> Vec<&'a Client> {
+        let mut all: Vec<&Client> = self.clients.iter().flatten().map(|c| &**c).collect();
+        if current.fd < 0
+            || self
+                .clients
+                .get(current.fd as usize)
+                .is_none_or(|s| s.is_none())
+        {
+            all.push(current);
+        }
+        all.sort_by_key(|c| c.id);
+        all
+    }
+
+    pub fn client_by_id_mut(&mut self, id: u64) -> Option<&mut Client> {
+        self.clients
+            .iter_mut()
+            .flatten()
+            .map(|c| &mut **c)
+            .find(|c| c.id == id)
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.start.elapsed().as_secs()
+    }
+}
+
+/// `len` random lowercase hex digits from /dev/urandom (run ids).
+pub fn random_hex(len: usize) -> String {
+    use std::io::Read;
+    let mut bytes = vec![0u8; len.div_ceil(2)];
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok();
+    if !filled {
+        // Fallback: mix time and pid; run ids need uniqueness, not secrecy.
+        let mut x = unix_us() ^ ((std::process::id() as u64) << 32);
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    let mut s = String::with_capacity(len);
+    for b in bytes {
+        s.push_str(&format!("{:02x}", b));
+    }
+    s.truncate(len);
+    s
+}
+
+// ANCHOR: handler
+impl Handler for Server {
+    fn file_event(&mut self, el: &mut EventLoop, fd: RawFd, mask: Mask) {
+        if let Some(i) = self.listeners.iter().position(|l| l.fd() == fd) {
+            networking::accept(self, el, i);
+            return;
+        }
+        if mask & event::READABLE != 0 {
+            networking::read_from_client(self, el, fd);
+        }
+        if mask & event::WRITABLE != 0 {
+            networking::write_to_client(self, el, fd);
+        }
+    }
+
+    fn time_event(&mut self, el: &mut EventLoop, id: TimerId) -> Option<u64> {
+        if id == self.cron_timer {
+            Some(cron::server_cron(self, el))
+        } else {
+            None
+        }
+    }
+
+    fn before_sleep(&mut self, el: &mut EventLoop) {
+        networking::before_sleep(self, el);
+    }
+}
+// ANCHOR_END: handler
+
+/// Applies the side effects of a directive changed by CONFIG SET.
+pub fn apply_config_change(srv: &mut Server, name: &str) {
+    match name {
+        "loglevel" => {
+            if let Some(level) = crate::log::Level::parse(srv.config.loglevel.name()) {
+                crate::log::set_level(level);
+            }
+        }
+        "dir" => {
+            if let Err(e) = std::env::set_current_dir(&srv.config.dir) {
+                crate::log!(Warning, "Can't chdir to '{}': {}", srv.config.dir, e);
+            }
+        }
+        "requirepass" => {
+            // Like Redis, existing connections stay authenticated; new
+            // ones must AUTH.
+        }
+        _ => {}
+    }
+}
+
+/// Starts the server with `config` and serves until shutdown. Returns the
+/// process exit code.
+pub fn run(config: Config) -> i32 {
+    signals::install();
+    let backend = match event::Backend::parse(config.event_backend.name()) {
+        Some(b) => b,
+        None => {
+            crate::log!(
+                Warning,
+                "Unknown event backend '{}'",
+                config.event_backend.name()
+            );
+            return 1;
+        }
+    };
+    // Room for every client plus listeners and a margin, like Redis's
+    // CONFIG_FDSET_INCR.
+    let setsize = config.maxclients as usize + 128;
+    let mut el = match EventLoop::new(backend, setsize) {
+        Ok(el) => el,
+        Err(e) => {
+            crate::log!(Warning, "Failed creating the event loop: {}", e);
+            return 1;
+        }
+    };
+    let mut srv = Server::new(config);
+    srv.backend_name = el.backend().name();
+    crate::log!(
+        Notice,
+        "oxidis {} (Redis {} compatible) starting, pid={}, event backend={}",
+        env!("CARGO_PKG_VERSION"),
+        info::REDIS_VERSION,
+        std::process::id(),
+        el.backend().name()
+    );
+    if let Err(msg) = listen::open_all(&mut srv, &mut el) {
+        crate::log!(Warning, "{}", msg);
+        return 1;
+    }
+    srv.cron_timer = el.add_timer(1);
+    crate::log!(Notice, "Ready to accept connections");
+    el.run(&mut srv);
+    listen::close_all(&mut srv);
+    crate::log!(Warning, "oxidis is now ready to exit, bye bye...");
+    0
+}

@@ -446,6 +446,10 @@ mod tests {
         assert_eq!(c.get("save").unwrap(), "30 2");
         c.load_str("save \"900 1 300 10\"\n", "t").unwrap();
         assert_eq!(c.save.len(), 2);
+        // A file splits one quoted word like a line, so runs of blanks are
+        // fine here; CONFIG SET splits on single spaces and would refuse it.
+        c.load_str("save \"100  5\"\n", "t").unwrap();
+        assert_eq!(c.get("save").unwrap(), "100 5");
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub struct SaveRule {
 }
 
 /// The three client classes `client-output-buffer-limit` distinguishes;
-/// the discriminant indexes [`Config::client_output_buffer_limit`].
+/// the discriminant indexes `Config::client_output_buffer_limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientClass {
     Normal = 0,

@@ -88,7 +88,7 @@ fn get(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 // ANCHOR: set
 fn set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return Reply::error("ERR wrong number of arguments for 'config|set' command");
     }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..]

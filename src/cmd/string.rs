@@ -31,10 +31,10 @@ pub const ERR_WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the w
 // ANCHOR: get
 fn get(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.srv.now_ms;
-    let found = match ctx.db().lookup(&argv[1], now) {
-        Some(Value::Str(v)) => Some(v.clone()),
-        None => None,
-    };
+    let found = ctx
+        .db()
+        .lookup(&argv[1], now)
+        .map(|Value::Str(v)| v.clone());
     match found {
         Some(v) => {
             ctx.srv.stats.keyspace_hits += 1;

@@ -72,7 +72,7 @@ impl Db {
 
     /// Sets `key` to `value`, clearing any expiry (SET's default).
     pub fn set(&mut self, key: Vec<u8>, value: Value) {
-        if self.expires.len() > 0 {
+        if !self.expires.is_empty() {
             self.expires.remove(key.as_slice());
         }
         self.keys.insert(key, value);
@@ -84,7 +84,7 @@ impl Db {
             return false;
         }
         if self.keys.remove(key).is_some() {
-            if self.expires.len() > 0 {
+            if !self.expires.is_empty() {
                 self.expires.remove(key);
             }
             true
@@ -106,7 +106,7 @@ impl Db {
 
     /// Deletes `key` if its expiry time has passed; true if it did.
     fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
-        if self.expires.len() == 0 {
+        if self.expires.is_empty() {
             return false; // the common case costs one comparison
         }
         match self.expires.get(key) {

@@ -72,7 +72,7 @@ pub fn check_shutdown_signal(srv: &mut Server) -> bool {
 /// True once every `period_ms` worth of ticks (Redis's run_with_period).
 fn run_with_period(srv: &Server, hz: u64, period_ms: u64) -> bool {
     let every = (period_ms * hz / 1000).max(1);
-    srv.cronloops % every == 0
+    srv.cronloops.is_multiple_of(every)
 }
 
 /// `timeout N`: close normal clients idle for more than N seconds.

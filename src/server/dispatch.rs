@@ -249,7 +249,7 @@ pub fn quote_arg(a: &[u8]) -> String {
 fn maybe_slowlog(srv: &mut Server, c: &Client, argv: &[Vec<u8>], micros: u64, cmd_flags: u32) {
     let threshold_ms = srv.config.latency_monitor_threshold;
     let ms = micros / 1000;
-    if threshold_ms > 0 && ms >= threshold_ms as u64 {
+    if threshold_ms > 0 && ms >= threshold_ms {
         srv.latency.add("command", srv.now_ms / 1000, ms);
     }
     let threshold = srv.config.slowlog_log_slower_than;

@@ -313,8 +313,8 @@ fn command_list_filters_by_category_and_pattern() {
         .as_array()
         .expect("array")
         .contains(&RespValue::bulk("ping")));
-    let pat = c.cmd(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "ge*"]);
-    assert_eq!(pat, RespValue::bulks(&["get"]));
+    let pat = c.cmd(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "getr*"]);
+    assert_eq!(pat, RespValue::bulks(&["getrange"]));
 }
 
 #[test]

@@ -74,17 +74,28 @@ fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     if eq_ic(sub, "object") && argv.len() == 3 {
         let now = ctx.srv.now_ms;
-        return match ctx.db().lookup(&argv[2], now) {
-            Some(crate::db::Value::Str(v)) => Reply::simple(format!(
-                "Value at:0x0 refcount:1 encoding:raw serializedlength:{} lru:0 lru_seconds_idle:0",
-                v.len()
+        let clock = crate::db::object::lru_clock(now);
+        return match ctx.db().peek(&argv[2], now) {
+            Some(o) => Reply::simple(format!(
+                "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+                o.encoding_name(),
+                o.string_len().unwrap_or(0),
+                o.lru(),
+                clock.wrapping_sub(o.lru()) & crate::db::object::LRU_CLOCK_MAX
             )),
             None => Reply::error("ERR no such key"),
         };
     }
     if eq_ic(sub, "set-active-expire") && argv.len() == 3 {
         return match argv[2].as_slice() {
-            b"0" | b"1" => Reply::ok(),
+            b"0" => {
+                ctx.srv.active_expire_enabled = false;
+                Reply::ok()
+            }
+            b"1" => {
+                ctx.srv.active_expire_enabled = true;
+                Reply::ok()
+            }
             _ => Reply::error(ERR_SYNTAX),
         };
     }

@@ -21,6 +21,7 @@
 //! Not here: deciding whether a command may run (auth, arity: see
 //! `server/dispatch.rs`), encoding replies (`resp/`).
 
+pub mod bitmap;
 pub mod client;
 pub mod command;
 pub mod config;
@@ -258,7 +259,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 8] = [
+    let groups: [&'static [Command]; 9] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -267,6 +268,7 @@ pub fn table() -> Vec<&'static Command> {
         debug::COMMANDS,
         keys::COMMANDS,
         string::COMMANDS,
+        bitmap::COMMANDS,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -226,7 +226,10 @@ fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if a < 0 || a >= n || b < 0 || b >= n {
         return Reply::error("ERR DB index is out of range");
     }
-    ctx.srv.dbs.swap(a as usize, b as usize);
+    let (a, b) = (a as usize, b as usize);
+    ctx.srv.dbs.swap(a, b);
+    ctx.srv.dbs[a].id = a;
+    ctx.srv.dbs[b].id = b;
     Reply::ok()
 }
 
@@ -420,10 +423,11 @@ fn memory_usage(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let now = ctx.srv.now_ms;
     let key = &argv[2];
-    match ctx.db().lookup(key, now) {
-        Some(crate::db::Value::Str(v)) => {
-            // Entry node + key + value, rounded like an allocator would.
-            let bytes = crate::db::entry_overhead() + key.len() + v.capacity();
+    match ctx.db().peek(key, now) {
+        Some(o) => {
+            // Dict node + key SDS + what the value owns on the heap.
+            let key_bytes = crate::ds::sds::Sds::new(key).alloc_size();
+            let bytes = crate::db::entry_overhead() + key_bytes + o.heap_size();
             Reply::Integer(bytes as i64)
         }
         None => Reply::Null,

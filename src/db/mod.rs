@@ -1,55 +1,71 @@
-//! The keyspace: one `Db` per database, each a dict of keys to values and
-//! a dict of keys to expiry times.
+//! The keyspace: one `Db` per database, each a dict of keys to value
+//! objects and a dict of keys to expiry times.
 //!
-//! Chapter: chapters/07-dict.md
+//! Chapter: chapters/10-keyspace.md
 //!
-//! This is the first, minimal keyspace: string values only, with lazy
-//! expiry on access. The chapters on objects and expiry grow it into
-//! Redis's full value object (types, encodings, LRU/LFU field) and active
-//! expiry.
+//! ```text
+//!   Db
+//!   ├── keys:    Dict<Sds, RObj>   "user:1" -> string "alice"
+//!   │                              "hits"   -> int 42
+//!   └── expires: Dict<Sds, i64>    "user:1" -> 1796062107810  (unix ms)
+//! ```
+//!
+//! Every read goes through `lookup`, which deletes a key whose time has
+//! come before anyone can see it (lazy expiry); `expire::active_cycle`
+//! removes the ones nobody reads (active expiry). Both report the keys
+//! they removed through `expired`, the one path the server drains to count
+//! them and, in later chapters, to propagate a DEL and notify subscribers.
 //!
 //! Invariants:
 //! 1. Every key in `expires` is also in `keys`.
-//! 2. A key whose expiry time has passed is never returned to a command:
-//!    `lookup` deletes it first (lazy expiry).
+//! 2. A key whose expiry time has passed is never returned to a command.
+//! 3. Every key removed by expiry is pushed to `expired` exactly once.
 //!
-//! Not here: argument parsing and replies (`cmd/`), persistence.
+//! Not here: argument parsing and replies (`cmd/`), the active expiry
+//! algorithm (`expire.rs`).
 
-use crate::ds::dict::Dict;
+pub mod expire;
+pub mod object;
 
-/// A stored value. Only strings exist so far.
-pub enum Value {
-    Str(Vec<u8>),
-}
-
-/// Approximate bytes per key beyond the key and value bytes: the dict
-/// entry node (key Vec, value, next pointer) and its bucket slot.
-pub fn entry_overhead() -> usize {
-    // Vec header (24) + value enum (32) + next pointer (8) + bucket (8)
-    // + allocator headers for the node, key and value (3 x 8).
-    24 + 32 + 8 + 8 + 24
-}
+use crate::ds::dict::{Dict, XorShift64Star};
+use crate::ds::sds::Sds;
+pub use object::{ObjType, RObj, Value};
 
 pub struct Db {
-    pub keys: Dict<Vec<u8>, Value>,
-    /// Key → absolute unix time in ms (invariant 1).
-    pub expires: Dict<Vec<u8>, u64>,
-    /// Keys removed because they expired (INFO `expired_keys`).
-    pub expired: u64,
+    pub id: usize,
+    pub keys: Dict<Sds, RObj>,
+    /// Key → absolute unix time in ms (invariant 1). The key is a second
+    /// copy of the SDS: only keys with a TTL pay for it.
+    pub expires: Dict<Sds, i64>,
+    /// Keys removed by expiry, waiting for the server (invariant 3).
+    pub expired: Vec<Sds>,
+    /// Estimated average remaining TTL in ms (INFO keyspace `avg_ttl`),
+    /// updated by the active expiry cycle.
+    pub avg_ttl: u64,
+    /// Keyspace hits and misses of read lookups (INFO stats).
+    pub hits: u64,
+    pub misses: u64,
+    rng: XorShift64Star,
 }
 
-impl Default for Db {
-    fn default() -> Self {
-        Self::new()
-    }
+/// Bytes per key beyond the key and value bytes, for MEMORY USAGE: the
+/// dict node (cached hash, next pointer, key handle, 24-byte object) and
+/// its bucket pointer.
+pub fn entry_overhead() -> usize {
+    std::mem::size_of::<u64>() * 3 + std::mem::size_of::<RObj>() + std::mem::size_of::<usize>()
 }
 
 impl Db {
-    pub fn new() -> Db {
+    pub fn new(id: usize) -> Db {
         Db {
+            id,
             keys: Dict::new(),
             expires: Dict::new(),
-            expired: 0,
+            expired: Vec::new(),
+            avg_ttl: 0,
+            hits: 0,
+            misses: 0,
+            rng: XorShift64Star::new(0x9E37_79B9_7F4A_7C15 ^ id as u64),
         }
     }
 
@@ -58,71 +74,156 @@ impl Db {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.len() == 0
+        self.keys.is_empty()
     }
 
     // ANCHOR: lookup
-    /// The live value of `key`, expiring it first if its time has come
-    /// (invariant 2).
-    pub fn lookup(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
+    /// The live object at `key` for a read: lazily expires it first
+    /// (invariant 2), counts a hit or a miss, and refreshes its LRU field.
+    pub fn lookup_read(&mut self, key: &[u8], now_ms: u64) -> Option<&mut RObj> {
         self.expire_if_needed(key, now_ms);
-        self.keys.get_mut(key)
+        match self.keys.get_mut(key) {
+            Some(o) => {
+                self.hits += 1;
+                o.touch(object::lru_clock(now_ms));
+                Some(o)
+            }
+            None => {
+                self.misses += 1;
+                None
+            }
+        }
     }
     // ANCHOR_END: lookup
 
-    /// Sets `key` to `value`, clearing any expiry (SET's default).
-    pub fn set(&mut self, key: Vec<u8>, value: Value) {
-        if !self.expires.is_empty() {
-            self.expires.remove(key.as_slice());
-        }
-        self.keys.insert(key, value);
+    /// Like `lookup_read` but for a command about to write: no hit/miss
+    /// accounting, as in Redis's lookupKeyWrite.
+    pub fn lookup_write(&mut self, key: &[u8], now_ms: u64) -> Option<&mut RObj> {
+        self.expire_if_needed(key, now_ms);
+        let o = self.keys.get_mut(key)?;
+        o.touch(object::lru_clock(now_ms));
+        Some(o)
     }
 
-    /// Removes `key`; true if it existed (and had not expired).
+    /// Does `key` exist (after lazy expiry)? No LRU update (EXISTS and
+    /// friends must not change idle times, as in Redis's LOOKUP_NOTOUCH).
+    pub fn exists(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.expire_if_needed(key, now_ms);
+        self.keys.contains_key(key)
+    }
+
+    /// Read access without touching the LRU field (OBJECT, TYPE, TTL).
+    pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<&RObj> {
+        self.expire_if_needed(key, now_ms);
+        self.keys.get(key)
+    }
+
+    /// Stores `obj` at `key`, replacing any value. With `keep_ttl` false
+    /// (SET's default) a previous expiry is removed.
+    pub fn set(&mut self, key: &[u8], obj: RObj, keep_ttl: bool) {
+        if !keep_ttl && !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        match self.keys.get_mut(key) {
+            Some(slot) => *slot = obj,
+            None => {
+                self.keys.insert(Sds::new(key), obj);
+            }
+        }
+    }
+
+    /// Adds a key that the caller knows is absent.
+    pub fn add(&mut self, key: &[u8], obj: RObj) {
+        self.keys.insert(Sds::new(key), obj);
+    }
+
+    /// Removes `key` and its expiry; true if a live key was removed.
     pub fn delete(&mut self, key: &[u8], now_ms: u64) -> bool {
         if self.expire_if_needed(key, now_ms) {
             return false;
         }
-        if self.keys.remove(key).is_some() {
-            if !self.expires.is_empty() {
-                self.expires.remove(key);
+        self.remove(key).is_some()
+    }
+
+    /// Removes `key` without expiry checks, returning its object.
+    pub fn remove(&mut self, key: &[u8]) -> Option<RObj> {
+        let (_, obj) = self.keys.remove(key)?;
+        if !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        Some(obj)
+    }
+
+    /// Sets an absolute expiry time (unix ms) on an existing key.
+    pub fn set_expire(&mut self, key: &[u8], when_ms: i64) {
+        if !self.keys.contains_key(key) {
+            return;
+        }
+        match self.expires.get_mut(key) {
+            Some(slot) => *slot = when_ms,
+            None => {
+                self.expires.insert(Sds::new(key), when_ms);
             }
-            true
-        } else {
-            false
         }
     }
 
-    pub fn exists(&mut self, key: &[u8], now_ms: u64) -> bool {
-        self.lookup(key, now_ms).is_some()
-    }
-
-    /// Sets an absolute expiry time on an existing key.
-    pub fn set_expire(&mut self, key: &[u8], when_ms: u64) {
-        if self.keys.contains_key(key) {
-            self.expires.insert(key.to_vec(), when_ms);
+    /// The absolute expiry time of `key`, if it has one.
+    pub fn get_expire(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            return None;
         }
+        self.expires.get(key).copied()
     }
 
+    /// Removes the expiry of `key`; true if it had one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key).is_some()
+    }
+
+    // ANCHOR: expire_if_needed
     /// Deletes `key` if its expiry time has passed; true if it did.
-    fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
+    pub fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
         if self.expires.is_empty() {
             return false; // the common case costs one comparison
         }
         match self.expires.get(key) {
-            Some(&when) if when <= now_ms => {
-                self.expires.remove(key);
-                self.keys.remove(key);
-                self.expired += 1;
+            Some(&when) if when <= now_ms as i64 => {
+                self.expire_now(key);
                 true
             }
             _ => false,
         }
     }
+    // ANCHOR_END: expire_if_needed
 
-    pub fn clear(&mut self) {
-        self.keys.clear();
-        self.expires.clear();
+    /// Removes an expired key and reports it (invariant 3).
+    pub fn expire_now(&mut self, key: &[u8]) {
+        if let Some((k, _)) = self.keys.remove(key) {
+            self.expires.remove(key);
+            self.expired.push(k);
+        }
+    }
+
+    /// A random live key (RANDOMKEY). Expired keys met on the way are
+    /// deleted, so the loop ends: each turn returns or removes a key.
+    pub fn random_key(&mut self, now_ms: u64) -> Option<Sds> {
+        loop {
+            let rng = &mut self.rng;
+            let mut next = || rng.next_u64();
+            let key = self.keys.random_entry(&mut next).map(|(k, _)| k.clone())?;
+            match self.get_expire(key.as_bytes()) {
+                Some(when) if when <= now_ms as i64 => self.expire_now(key.as_bytes()),
+                _ => return Some(key),
+            }
+        }
+    }
+
+    /// Removes every key; returns how many there were.
+    pub fn clear(&mut self) -> usize {
+        let n = self.keys.len();
+        self.keys = Dict::new();
+        self.expires = Dict::new();
+        n
     }
 
     /// Incremental rehashing from the cron (`activerehashing`).
@@ -131,30 +232,74 @@ impl Db {
         self.keys.rehash_for(budget);
         self.expires.rehash_for(budget);
     }
+
+    /// A random u64 for callers that sample (SCAN has none; eviction will).
+    pub fn random_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn expired_keys_are_invisible_and_removed_on_access() {
-        let mut db = Db::new();
-        db.set(b"k".to_vec(), Value::Str(b"v".to_vec()));
-        db.set_expire(b"k", 1000);
-        assert!(db.lookup(b"k", 999).is_some());
-        assert!(db.lookup(b"k", 1000).is_none());
-        assert_eq!(db.len(), 0);
-        assert_eq!(db.expires.len(), 0);
-        assert_eq!(db.expired, 1);
+    fn s(v: &str) -> RObj {
+        object::string_object(v.as_bytes(), 0)
     }
 
     #[test]
-    fn set_clears_a_previous_expiry() {
-        let mut db = Db::new();
-        db.set(b"k".to_vec(), Value::Str(b"v".to_vec()));
+    fn expired_keys_are_invisible_and_reported_once() {
+        let mut db = Db::new(0);
+        db.set(b"k", s("v"), false);
+        db.set_expire(b"k", 1000);
+        assert!(db.lookup_read(b"k", 999).is_some());
+        assert!(db.lookup_read(b"k", 1000).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.expires.len(), 0);
+        assert_eq!(db.expired.len(), 1);
+        assert!(db.lookup_read(b"k", 1001).is_none());
+        assert_eq!(db.expired.len(), 1);
+    }
+
+    #[test]
+    fn set_clears_a_previous_expiry_unless_keep_ttl() {
+        let mut db = Db::new(0);
+        db.set(b"k", s("v"), false);
         db.set_expire(b"k", 10);
-        db.set(b"k".to_vec(), Value::Str(b"w".to_vec()));
-        assert!(db.lookup(b"k", 20).is_some());
+        db.set(b"k", s("w"), true);
+        assert_eq!(db.get_expire(b"k"), Some(10));
+        db.set(b"k", s("x"), false);
+        assert_eq!(db.get_expire(b"k"), None);
+        assert!(db.lookup_read(b"k", 20).is_some());
+    }
+
+    #[test]
+    fn set_expire_on_a_missing_key_does_nothing() {
+        let mut db = Db::new(0);
+        db.set_expire(b"nope", 5);
+        assert!(db.expires.is_empty());
+    }
+
+    #[test]
+    fn hits_and_misses_are_counted_by_read_lookups_only() {
+        let mut db = Db::new(0);
+        db.set(b"a", s("1"), false);
+        db.lookup_read(b"a", 0);
+        db.lookup_read(b"b", 0);
+        db.lookup_write(b"a", 0);
+        db.exists(b"a", 0);
+        assert_eq!((db.hits, db.misses), (1, 1));
+    }
+
+    #[test]
+    fn random_key_skips_expired_keys() {
+        let mut db = Db::new(0);
+        db.set(b"dead", s("1"), false);
+        db.set_expire(b"dead", 1);
+        db.set(b"alive", s("1"), false);
+        for _ in 0..20 {
+            assert_eq!(db.random_key(100).expect("a key").as_bytes(), b"alive");
+        }
+        assert!(Db::new(1).random_key(0).is_none());
     }
 }

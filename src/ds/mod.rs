@@ -5,6 +5,10 @@
 //! Everything under `ds/` depends only on `std`, so each piece can be read,
 //! tested and benchmarked on its own.
 
+pub mod bitops;
 pub mod dict;
 pub mod glob;
+pub mod lcs;
+pub mod longdouble;
+pub mod sds;
 pub mod siphash;

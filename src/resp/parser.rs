@@ -541,7 +541,7 @@ mod tests {
             one(b"*2\r\n$4\r\nECHO\r\n$4\r\na\r\n\0\r\n"),
             vec![b"ECHO".to_vec(), b"a\r\n\0".to_vec()]
         );
-        assert_eq!(one(b"*1\r\n$0\r\n\r\n"), vec![Vec::new()]);
+        assert_eq!(one(b"*1\r\n$0\r\n\r\n"), vec![Vec::<u8>::new()]);
     }
 
     #[test]

@@ -169,10 +169,12 @@ fn seventeen_digits(d: f64) -> Option<Digits> {
 ///   Either way trailing zeros after the point are dropped, and the point
 ///   too if nothing follows it.
 ///
-///     1.1       -> digits 11000000000000001, X = 0  -> "1.1000000000000001"
-///     1e16      -> digits 1,                 X = 16 -> "10000000000000000"
-///     1e17      -> digits 1,                 X = 17 -> "1e+17"
-///     0.00001   -> digits 10000000000000001, X = -5 -> "1.0000000000000001e-05"
+/// ```text
+///   1.1       -> digits 11000000000000001, X = 0  -> "1.1000000000000001"
+///   1e16      -> digits 1,                 X = 16 -> "10000000000000000"
+///   1e17      -> digits 1,                 X = 17 -> "1e+17"
+///   0.00001   -> digits 10000000000000001, X = -5 -> "1.0000000000000001e-05"
+/// ```
 ///
 /// WHY 17 DIGITS
 ///   17 significant digits are enough to read back the exact same double,

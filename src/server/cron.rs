@@ -45,6 +45,21 @@ pub fn server_cron(srv: &mut Server, el: &mut EventLoop) -> u64 {
         }
     }
 
+    if srv.active_expire_enabled {
+        let effort = srv.config.active_expire_effort;
+        let hz32 = hz as u32;
+        let now = srv.now_ms;
+        let st = crate::db::expire::active_cycle(&mut srv.dbs, hz32, effort, now);
+        if st.sampled > 0 {
+            let current = st.expired as f64 * 100.0 / st.sampled as f64;
+            srv.stale_perc = current * 0.05 + srv.stale_perc * 0.95;
+        }
+        if st.time_cap_reached {
+            srv.expired_time_cap_reached += 1;
+        }
+        srv.drain_expired();
+    }
+
     if srv.config.activerehashing {
         for db in srv.dbs.iter_mut() {
             db.rehash_for_millis(1);

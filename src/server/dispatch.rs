@@ -70,6 +70,7 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
         (cmd.handler)(&mut ctx, &argv)
     };
     let micros = start.elapsed().as_micros() as u64;
+    srv.drain_expired();
 
     let st = &mut srv.stats.commands[resolved.id];
     st.calls += 1;

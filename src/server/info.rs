@@ -247,7 +247,9 @@ fn persistence(srv: &Server, out: &mut String) -> bool {
 
 fn stats(srv: &Server, out: &mut String) -> bool {
     let s = &srv.stats;
-    let expired: u64 = s.expired_keys + srv.dbs.iter().map(|d| d.expired).sum::<u64>();
+    let expired = s.expired_keys;
+    let hits: u64 = srv.dbs.iter().map(|d| d.hits).sum();
+    let misses: u64 = srv.dbs.iter().map(|d| d.misses).sum();
     out.push_str("# Stats\r\n");
     field!(
         out,
@@ -277,12 +279,16 @@ fn stats(srv: &Server, out: &mut String) -> bool {
     field!(out, "sync_partial_ok", 0);
     field!(out, "sync_partial_err", 0);
     field!(out, "expired_keys", expired);
-    field!(out, "expired_stale_perc", "0.00");
-    field!(out, "expired_time_cap_reached_count", 0);
+    field!(out, "expired_stale_perc", format!("{:.2}", srv.stale_perc));
+    field!(
+        out,
+        "expired_time_cap_reached_count",
+        srv.expired_time_cap_reached
+    );
     field!(out, "evicted_keys", s.evicted_keys);
     field!(out, "evicted_clients", 0);
-    field!(out, "keyspace_hits", s.keyspace_hits);
-    field!(out, "keyspace_misses", s.keyspace_misses);
+    field!(out, "keyspace_hits", s.keyspace_hits + hits);
+    field!(out, "keyspace_misses", s.keyspace_misses + misses);
     field!(out, "pubsub_channels", 0);
     field!(out, "pubsub_patterns", 0);
     field!(out, "latest_fork_usec", 0);
@@ -359,10 +365,11 @@ fn keyspace(srv: &Server, out: &mut String) -> bool {
         }
         let _ = write!(
             out,
-            "db{}:keys={},expires={},avg_ttl=0\r\n",
+            "db{}:keys={},expires={},avg_ttl={}\r\n",
             i,
             db.len(),
-            db.expires.len()
+            db.expires.len(),
+            db.avg_ttl
         );
     }
     true

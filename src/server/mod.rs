@@ -97,6 +97,12 @@ pub struct Server {
     pub tcp_port: u16,
     /// "epoll", "kqueue" or "select" (INFO `multiplexing_api`).
     pub backend_name: &'static str,
+    /// DEBUG SET-ACTIVE-EXPIRE: tests turn the cron's expiry off.
+    pub active_expire_enabled: bool,
+    /// Samples and expirations of the last active expiry cycles, for
+    /// INFO's `expired_stale_perc` (a running estimate, as Redis).
+    pub stale_perc: f64,
+    pub expired_time_cap_reached: u64,
 }
 
 /// Unix time in milliseconds.
@@ -119,9 +125,7 @@ impl Server {
     pub fn new(config: Config) -> Server {
         let commands = CommandTable::new();
         let stats = Stats::new(commands.all.len());
-        let dbs = (0..config.databases.max(1) as usize)
-            .map(|_| Db::new())
-            .collect();
+        let dbs = (0..config.databases.max(1) as usize).map(Db::new).collect();
         let now = unix_ms();
         Server {
             config,
@@ -152,6 +156,9 @@ impl Server {
                 .unwrap_or_default(),
             tcp_port: 0,
             backend_name: "",
+            active_expire_enabled: true,
+            stale_perc: 0.0,
+            expired_time_cap_reached: 0,
         }
     }
 
@@ -177,6 +184,18 @@ impl Server {
             .flatten()
             .map(|c| &mut **c)
             .find(|c| c.id == id)
+    }
+
+    /// Counts the keys that expiry removed since the last call (the one
+    /// path of `db/` invariant 3). Later chapters propagate a DEL and send
+    /// keyspace notifications from here.
+    pub fn drain_expired(&mut self) {
+        for db in self.dbs.iter_mut() {
+            if !db.expired.is_empty() {
+                self.stats.expired_keys += db.expired.len() as u64;
+                db.expired.clear();
+            }
+        }
     }
 
     pub fn uptime_secs(&self) -> u64 {

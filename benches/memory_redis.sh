@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Resident memory per key: oxidis vs redis-server, same data, same loader.
+#
+# Usage: benches/memory_redis.sh [KEYS]          default 1000000
+#
+# Method (chapters/benchmarks.md, "Memory"):
+# - start each server fresh (persistence off) and read its VmRSS;
+# - load KEYS string keys `key:0000000001` -> `value-00000001` with
+#   `redis-cli --pipe` (the same RESP bytes for both);
+# - read VmRSS again; report (after - before) / KEYS, and INFO used_memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KEYS=${1:-1000000}
+OX_PORT=${OX_PORT:-7396}
+RD_PORT=${RD_PORT:-7397}
+for tool in redis-server redis-cli python3; do
+    command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
+done
+cargo build --release --quiet
+WORK=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PID=
+
+python3 - "$KEYS" > "$WORK/load.resp" <<'PY'
+import sys
+n = int(sys.argv[1]); out = sys.stdout.buffer
+for i in range(1, n + 1):
+    k = b"key:%010d" % i; v = b"value-%08d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+PY
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+measure() { # name port command...
+    local name=$1 port=$2
+    shift 2
+    "$@" --port "$port" --save "" --appendonly no --dir "$WORK" --logfile "$WORK/$name.log" &
+    PID=$!
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    local before after used
+    before=$(rss_kb "$PID")
+    redis-cli -p "$port" --pipe < "$WORK/load.resp" >/dev/null
+    after=$(rss_kb "$PID")
+    used=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+    printf "%-8s keys=%d rss_before_kb=%d rss_after_kb=%d rss_bytes_per_key=%.1f used_memory=%d\n" \
+        "$name" "$KEYS" "$before" "$after" "$(awk -v a="$after" -v b="$before" -v n="$KEYS" 'BEGIN {print (a - b) * 1024 / n}')" "$used"
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    wait "$PID" 2>/dev/null || true
+    PID=
+}
+
+measure oxidis "$OX_PORT" ./target/release/oxidis-server
+measure redis "$RD_PORT" redis-server

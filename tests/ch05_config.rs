@@ -119,6 +119,35 @@ fn config_file_and_flags_are_read_at_start_with_flags_winning() {
 }
 
 #[test]
+fn config_set_port_moves_the_listener_and_a_busy_port_is_refused() {
+    let server = Server::start();
+    let mut c = server.client();
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    assert_eq!(
+        c.cmd_raw(&["CONFIG", "SET", "port", &free.to_string()]),
+        b"+OK\r\n"
+    );
+    let mut moved = common::Client::connect(&format!("127.0.0.1:{free}"));
+    assert_eq!(moved.cmd_raw(&["PING"]), b"+PONG\r\n");
+    // A port someone else holds: refused with Redis's text, nothing moves.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let busy_port = busy.local_addr().expect("addr").port().to_string();
+    assert_eq!(
+        moved.cmd_raw(&["CONFIG", "SET", "port", &busy_port]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n"
+    );
+    assert_eq!(
+        moved.cmd(&["CONFIG", "GET", "port"]),
+        RespValue::bulks(&["port", &free.to_string()])
+    );
+    let mut again = common::Client::connect(&format!("127.0.0.1:{free}"));
+    assert_eq!(again.cmd_raw(&["PING"]), b"+PONG\r\n");
+}
+
+#[test]
 fn config_rewrite_without_a_file_is_an_error() {
     let server = Server::start();
     let mut c = server.client();

@@ -95,11 +95,25 @@ fn set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         .chunks(2)
         .map(|p| (p[0].as_slice(), p[1].as_slice()))
         .collect();
-    // All-or-nothing (invariant 1) is the config module's job.
+    // All-or-nothing (invariant 1): the config module validates every
+    // pair first; a side effect that fails (binding a port) restores the
+    // old configuration too.
+    let before = ctx.srv.config.clone();
     match ctx.srv.config.set_from_client(&pairs) {
         Ok(changed) => {
-            for name in changed {
-                crate::server::apply_config_change(ctx.srv, name);
+            for (i, &name) in changed.iter().enumerate() {
+                if let Err(why) = crate::server::apply_config_change(ctx.srv, name) {
+                    ctx.srv.config = before;
+                    // A listener change applied before the failing one
+                    // must follow the configuration back.
+                    if changed[..i].iter().any(|n| *n == "port" || *n == "bind") {
+                        let _ = crate::server::listen::rebind_tcp(ctx.srv);
+                    }
+                    return Reply::error(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{}') - {}",
+                        name, why
+                    ));
+                }
             }
             Reply::ok()
         }

@@ -38,43 +38,85 @@ impl Listener {
     }
 }
 
-/// Opens every configured listener, or explains why it could not.
-pub fn open_all(srv: &mut Server, el: &mut EventLoop) -> Result<(), String> {
+/// Opens the TCP listeners for the configured `bind` and `port`. All or
+/// nothing: on error the ones opened so far are dropped (closed).
+fn open_tcp(srv: &Server) -> Result<Vec<Listener>, String> {
     let port = srv.config.port;
-    if port != 0 {
-        let backlog = srv.config.tcp_backlog as i32;
-        for spec in srv.config.bind.clone() {
-            let (optional, addr) = match spec.strip_prefix('-') {
-                Some(a) => (true, a),
-                None => (false, spec.as_str()),
-            };
-            let addrs = resolve(addr, port);
-            if addrs.is_empty() {
-                if optional {
-                    continue;
-                }
-                return Err(format!("Invalid bind address '{}'", addr));
+    let mut out = Vec::new();
+    if port == 0 {
+        return Ok(out); // invariant 2
+    }
+    let backlog = srv.config.tcp_backlog as i32;
+    for spec in &srv.config.bind {
+        let (optional, addr) = match spec.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, spec.as_str()),
+        };
+        let addrs = resolve(addr, port);
+        if addrs.is_empty() {
+            if optional {
+                continue;
             }
-            for sa in addrs {
-                match listen_tcp(sa, backlog) {
-                    Ok(l) => {
-                        crate::log!(Notice, "Listening on {}", sa);
-                        srv.listeners.push(Listener::Tcp(l, sa.to_string()));
-                    }
-                    Err(e) if optional && is_unavailable(&e) => {
-                        crate::log!(Verbose, "Skipping optional bind {}: {}", sa, e);
-                    }
-                    Err(e) => {
-                        return Err(format!(
-                            "Failed listening on port {} (tcp), aborting. ({})",
-                            port, e
-                        ));
-                    }
+            return Err(format!("Invalid bind address '{}'", addr));
+        }
+        for sa in addrs {
+            match listen_tcp(sa, backlog) {
+                Ok(l) => {
+                    crate::log!(Notice, "Listening on {}", sa);
+                    out.push(Listener::Tcp(l, sa.to_string()));
+                }
+                Err(e) if optional && is_unavailable(&e) => {
+                    crate::log!(Verbose, "Skipping optional bind {}: {}", sa, e);
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "Failed listening on port {} (tcp), aborting. ({})",
+                        port, e
+                    ));
                 }
             }
         }
-        srv.tcp_port = port;
     }
+    Ok(out)
+}
+
+/// CONFIG SET port/bind: opens the new TCP listeners now, so a failure can
+/// be reported to the client, and hands the old ones to `sync_with_loop`,
+/// which unregisters and closes them before the loop waits again.
+pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
+    let fresh = open_tcp(srv).inspect_err(|e| crate::log!(Warning, "{}", e))?;
+    let (old, keep): (Vec<Listener>, Vec<Listener>) = srv
+        .listeners
+        .drain(..)
+        .partition(|l| matches!(l, Listener::Tcp(..)));
+    srv.listeners = keep;
+    srv.retired_listeners.extend(old);
+    srv.new_listener_fds.extend(fresh.iter().map(Listener::fd));
+    srv.listeners.extend(fresh);
+    srv.tcp_port = srv.config.port;
+    Ok(())
+}
+
+/// Brings the event loop up to date after `rebind_tcp`: the loop must
+/// forget an fd before it is closed, or a reused fd number would confuse
+/// its bookkeeping.
+pub fn sync_with_loop(srv: &mut Server, el: &mut EventLoop) {
+    for l in srv.retired_listeners.drain(..) {
+        el.unregister(l.fd(), READABLE);
+        // Dropping `l` closes the socket.
+    }
+    for fd in srv.new_listener_fds.drain(..) {
+        if let Err(e) = el.register(fd, READABLE) {
+            crate::log!(Warning, "Cannot watch new listener: {}", e);
+        }
+    }
+}
+
+/// Opens every configured listener, or explains why it could not.
+pub fn open_all(srv: &mut Server, el: &mut EventLoop) -> Result<(), String> {
+    let tcp = open_tcp(srv)?;
+    srv.listeners.extend(tcp);
+    srv.tcp_port = srv.config.port;
     if !srv.config.unixsocket.is_empty() {
         let path = srv.config.unixsocket.clone();
         let _ = std::fs::remove_file(&path);

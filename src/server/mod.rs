@@ -97,6 +97,10 @@ pub struct Server {
     pub tcp_port: u16,
     /// "epoll", "kqueue" or "select" (INFO `multiplexing_api`).
     pub backend_name: &'static str,
+    /// Listeners replaced by CONFIG SET port/bind, and fds of new ones,
+    /// for `listen::sync_with_loop` to apply before the next wait.
+    pub retired_listeners: Vec<Listener>,
+    pub new_listener_fds: Vec<RawFd>,
     /// DEBUG SET-ACTIVE-EXPIRE: tests turn the cron's expiry off.
     pub active_expire_enabled: bool,
     /// Samples and expirations of the last active expiry cycles, for
@@ -156,6 +160,8 @@ impl Server {
                 .unwrap_or_default(),
             tcp_port: 0,
             backend_name: "",
+            retired_listeners: Vec::new(),
+            new_listener_fds: Vec::new(),
             active_expire_enabled: true,
             stale_perc: 0.0,
             expired_time_cap_reached: 0,
@@ -257,9 +263,17 @@ impl Handler for Server {
 }
 // ANCHOR_END: handler
 
-/// Applies the side effects of a directive changed by CONFIG SET.
-pub fn apply_config_change(srv: &mut Server, name: &str) {
+/// Applies the side effects of a directive changed by CONFIG SET. An
+/// error (Redis's text after the " - ") makes CONFIG SET roll back.
+pub fn apply_config_change(srv: &mut Server, name: &str) -> Result<(), &'static str> {
     match name {
+        "port" => {
+            listen::rebind_tcp(srv)
+                .map_err(|_| "Unable to listen on this port. Check server logs.")?;
+        }
+        "bind" => {
+            listen::rebind_tcp(srv).map_err(|_| "Failed to bind to specified addresses.")?;
+        }
         "loglevel" => {
             if let Some(level) = crate::log::Level::parse(srv.config.loglevel.name()) {
                 crate::log::set_level(level);
@@ -270,12 +284,11 @@ pub fn apply_config_change(srv: &mut Server, name: &str) {
                 crate::log!(Warning, "Can't chdir to '{}': {}", srv.config.dir, e);
             }
         }
-        "requirepass" => {
-            // Like Redis, existing connections stay authenticated; new
-            // ones must AUTH.
-        }
+        // requirepass: like Redis, existing connections stay
+        // authenticated; new ones must AUTH.
         _ => {}
     }
+    Ok(())
 }
 
 /// Starts the server with `config` and serves until shutdown. Returns the

@@ -295,6 +295,7 @@ pub fn before_sleep(srv: &mut Server, el: &mut EventLoop) {
         return;
     }
     close_marked_clients(srv, el);
+    listen::sync_with_loop(srv, el);
     super::cron::resume_paused_clients(srv, el);
     let pending = std::mem::take(&mut srv.pending_write);
     for fd in pending {

@@ -57,6 +57,10 @@ const SUBS: &[Command] = &[
         .acl(acl::CONNECTION)
         .doc("connection", "7.2.0", "O(1)", "Set client or connection specific info")
         .syntax("LIB-NAME libname:string|LIB-VER libver:string"),
+    Command::new("unblock", unblock, -3, ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc("connection", "5.0.0", "O(log N) where N is the number of client connections", "Unblock a client blocked in a blocking command from a different connection")
+        .syntax("client-id:integer [TIMEOUT|ERROR]"),
     Command::new("getredir", getredir, 2, NOSCRIPT | LOADING | STALE)
         .acl(acl::CONNECTION)
         .doc("connection", "6.0.0", "O(1)", "Get tracking notifications redirection client ID if any"),
@@ -140,6 +144,25 @@ fn setinfo(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked.
+fn unblock(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let Some(id) = super::parse_i64(&argv[2]) else {
+        return Reply::error(super::ERR_NOT_INTEGER);
+    };
+    let with_error = match argv.get(3) {
+        None => false,
+        Some(a) if eq_ic(a, "timeout") => false,
+        Some(a) if eq_ic(a, "error") => true,
+        Some(_) => return Reply::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    if argv.len() > 4 {
+        return Reply::error(ERR_SYNTAX);
+    }
+    let reply = with_error.then(|| Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"));
+    let done = crate::server::blocking::unblock_with(ctx.srv, id as u64, reply);
+    Reply::Integer(done as i64)
+}
+
 fn getredir(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     Reply::Integer(-1) // no client-side caching yet
 }
@@ -157,6 +180,9 @@ pub fn client_line(srv: &Server, c: &Client) -> String {
     }
     if c.has(flags::MULTI) {
         fl.push('x');
+    }
+    if c.has(flags::BLOCKED) {
+        fl.push('b');
     }
     if c.has(flags::UNIX_SOCKET) {
         fl.push('U');

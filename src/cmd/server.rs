@@ -227,9 +227,18 @@ fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::error("ERR DB index is out of range");
     }
     let (a, b) = (a as usize, b as usize);
-    ctx.srv.dbs.swap(a, b);
-    ctx.srv.dbs[a].id = a;
-    ctx.srv.dbs[b].id = b;
+    if a != b {
+        // Swap the data, not the clients blocked on each index: a client
+        // blocked on db 0 waits on whatever db 0 now holds.
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = ctx.srv.dbs.split_at_mut(hi);
+        let (x, y) = (&mut left[lo], &mut right[0]);
+        std::mem::swap(&mut x.keys, &mut y.keys);
+        std::mem::swap(&mut x.expires, &mut y.expires);
+        std::mem::swap(&mut x.avg_ttl, &mut y.avg_ttl);
+        x.signal_existing_ready();
+        y.signal_existing_ready();
+    }
     Reply::ok()
 }
 

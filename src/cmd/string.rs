@@ -489,6 +489,7 @@ fn append(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let cur_len = match ctx.db().lookup_write(key, now) {
         Some(o) => match o.obj_type() {
             ObjType::String => o.string_len().unwrap_or(0),
+            _ => return Reply::error(ERR_WRONGTYPE),
         },
         None => {
             let obj = new_string(ctx, &argv[2]);
@@ -516,6 +517,7 @@ fn strlen(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match ctx.db().lookup_read(&argv[1], now) {
         Some(o) => match o.obj_type() {
             ObjType::String => Reply::Integer(o.string_len().unwrap_or(0) as i64),
+            _ => Reply::error(ERR_WRONGTYPE),
         },
         None => Reply::Integer(0),
     }
@@ -566,6 +568,7 @@ fn setrange(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let exists = match ctx.db().lookup_write(key, now) {
         Some(o) => match o.obj_type() {
             ObjType::String => true,
+            _ => return Reply::error(ERR_WRONGTYPE),
         },
         None => false,
     };

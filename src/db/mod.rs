@@ -20,6 +20,9 @@
 //! 1. Every key in `expires` is also in `keys`.
 //! 2. A key whose expiry time has passed is never returned to a command.
 //! 3. Every key removed by expiry is pushed to `expired` exactly once.
+//! 4. When a key some client is blocked on is created, it is pushed to
+//!    `ready` (once per creation): a list that exists is never empty, so
+//!    creation is the moment a blocked pop may succeed.
 //!
 //! Not here: argument parsing and replies (`cmd/`), the active expiry
 //! algorithm (`expire.rs`).
@@ -42,6 +45,12 @@ pub struct Db {
     /// Estimated average remaining TTL in ms (INFO keyspace `avg_ttl`),
     /// updated by the active expiry cycle.
     pub avg_ttl: u64,
+    /// Clients blocked on each key (BLPOP and friends), in arrival order.
+    /// Only ids: the clients themselves belong to the server.
+    pub blocking: Dict<Sds, std::collections::VecDeque<u64>>,
+    /// Keys with blocked clients that a write has just created, for the
+    /// server to serve after the current command (invariant 4).
+    pub ready: Vec<Sds>,
     /// Keyspace hits and misses of read lookups (INFO stats).
     pub hits: u64,
     pub misses: u64,
@@ -63,6 +72,8 @@ impl Db {
             expires: Dict::new(),
             expired: Vec::new(),
             avg_ttl: 0,
+            blocking: Dict::new(),
+            ready: Vec::new(),
             hits: 0,
             misses: 0,
             rng: XorShift64Star::new(0x9E37_79B9_7F4A_7C15 ^ id as u64),
@@ -128,6 +139,7 @@ impl Db {
             Some(slot) => *slot = obj,
             None => {
                 self.keys.insert(Sds::new(key), obj);
+                self.signal_ready(key);
             }
         }
     }
@@ -135,6 +147,30 @@ impl Db {
     /// Adds a key that the caller knows is absent.
     pub fn add(&mut self, key: &[u8], obj: RObj) {
         self.keys.insert(Sds::new(key), obj);
+        self.signal_ready(key);
+    }
+
+    // ANCHOR: signal_ready
+    /// Invariant 4: a new key that clients wait for is ready. Costs one
+    /// emptiness check when nobody is blocked.
+    fn signal_ready(&mut self, key: &[u8]) {
+        if self.blocking.is_empty() || !self.blocking.contains_key(key) {
+            return;
+        }
+        if !self.ready.iter().any(|k| k.as_bytes() == key) {
+            self.ready.push(Sds::new(key));
+        }
+    }
+    // ANCHOR_END: signal_ready
+
+    /// After SWAPDB: every key someone waits for that now exists is ready.
+    pub fn signal_existing_ready(&mut self) {
+        let waiting: Vec<Sds> = self.blocking.keys().cloned().collect();
+        for k in waiting {
+            if self.keys.contains_key(k.as_bytes()) {
+                self.signal_ready(k.as_bytes());
+            }
+        }
     }
 
     /// Removes `key` and its expiry; true if a live key was removed.

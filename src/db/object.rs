@@ -29,6 +29,7 @@
 //! Not here: which command creates which encoding (cmd/string.rs), the
 //! keyspace (db/mod.rs).
 
+use crate::ds::quicklist::Quicklist;
 use crate::ds::sds::Sds;
 use std::borrow::Cow;
 
@@ -72,6 +73,9 @@ pub enum Value {
     Emb(Sds),
     /// string / raw, any size, may have spare room
     Raw(Sds),
+    /// list / quicklist (the only list encoding in Redis 7.0). Boxed so
+    /// the object stays 24 bytes.
+    List(Box<Quicklist>),
 }
 
 /// A value with its LRU/LFU field: 24 bytes in all.
@@ -87,12 +91,14 @@ pub struct RObj {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ObjType {
     String,
+    List,
 }
 
 impl ObjType {
     pub fn name(self) -> &'static str {
         match self {
             ObjType::String => "string",
+            ObjType::List => "list",
         }
     }
 }
@@ -142,6 +148,7 @@ impl RObj {
     pub fn obj_type(&self) -> ObjType {
         match self.value {
             Value::Int(_) | Value::Inline(_) | Value::Emb(_) | Value::Raw(_) => ObjType::String,
+            Value::List(_) => ObjType::List,
         }
     }
 
@@ -151,6 +158,7 @@ impl RObj {
             Value::Int(_) => "int",
             Value::Inline(_) | Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -168,6 +176,7 @@ impl RObj {
             Value::Int(n) => Some(Cow::Owned(n.to_string().into_bytes())),
             Value::Inline(s) => Some(Cow::Borrowed(s.as_bytes())),
             Value::Emb(s) | Value::Raw(s) => Some(Cow::Borrowed(s.as_bytes())),
+            Value::List(_) => None,
         }
     }
 
@@ -177,6 +186,7 @@ impl RObj {
             Value::Int(n) => Some(int_len(*n)),
             Value::Inline(s) => Some(s.as_bytes().len()),
             Value::Emb(s) | Value::Raw(s) => Some(s.len()),
+            Value::List(_) => None,
         }
     }
 
@@ -186,12 +196,10 @@ impl RObj {
     pub fn make_raw(&mut self) -> Option<&mut Sds> {
         let bytes = match &self.value {
             Value::Raw(_) => None,
-            other => Some(match other {
-                Value::Int(n) => n.to_string().into_bytes(),
-                Value::Inline(s) => s.as_bytes().to_vec(),
-                Value::Emb(s) => s.to_vec(),
-                Value::Raw(_) => Vec::new(),
-            }),
+            Value::List(_) => return None,
+            Value::Int(n) => Some(n.to_string().into_bytes()),
+            Value::Inline(s) => Some(s.as_bytes().to_vec()),
+            Value::Emb(s) => Some(s.to_vec()),
         };
         if let Some(b) = bytes {
             self.value = Value::Raw(Sds::new(&b));
@@ -208,6 +216,7 @@ impl RObj {
         match &self.value {
             Value::Int(_) | Value::Inline(_) => 0,
             Value::Emb(s) | Value::Raw(s) => s.alloc_size(),
+            Value::List(l) => l.memory_usage(),
         }
     }
 }

@@ -225,6 +225,7 @@ pub mod flags {
     pub const PAUSED: u32 = 1 << 5; // has input held back by CLIENT PAUSE
     pub const PUBSUB: u32 = 1 << 6; // subscribed to something
     pub const MULTI: u32 = 1 << 7; // inside MULTI
+    pub const BLOCKED: u32 = 1 << 8; // waiting in a blocking command
 }
 
 pub struct Client {
@@ -247,6 +248,8 @@ pub struct Client {
     pub parser: RequestParser,
     /// A parsed command held back by CLIENT PAUSE, run when it ends.
     pub held_argv: Option<Vec<Vec<u8>>>,
+    /// Set while blocked in BLPOP and friends (see `blocking.rs`).
+    pub blocked: Option<super::blocking::Blocked>,
     pub out: OutputBuffer,
     /// Unix ms of connection and of the last command (CLIENT LIST age/idle).
     pub created_ms: u64,
@@ -282,6 +285,7 @@ impl Client {
             qb_pos: 0,
             parser: RequestParser::new(),
             held_argv: None,
+            blocked: None,
             out: OutputBuffer::new(),
             created_ms: now_ms,
             last_interaction_ms: now_ms,

@@ -81,11 +81,43 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
     srv.stats.total_commands_processed += 1;
     c.commands_processed += 1;
     maybe_slowlog(srv, c, &argv, micros, cmd.flags);
-    add_reply(srv, c, &reply);
+    if c.blocked.is_some() {
+        // The handler found nothing to pop and asked to wait: no reply
+        // now; the client is woken by `blocking::serve_ready_keys`.
+        super::blocking::register(srv, c);
+    } else {
+        add_reply(srv, c, &reply);
+    }
     if c.reply_mode == ReplyMode::Skipping {
         c.reply_mode = ReplyMode::On;
     }
+    if srv.dbs.iter().any(|d| !d.ready.is_empty()) {
+        super::blocking::serve_ready_keys(srv);
+    }
     true
+}
+
+/// Re-runs the command of a client that was blocked and whose key became
+/// ready. Like `execute` without the checks the command already passed
+/// when it first ran, and without serving other clients (the caller's
+/// loop does).
+pub fn run_for_blocked(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) {
+    let Some(resolved) = srv.commands.get(&argv[0]) else {
+        return;
+    };
+    let start = Instant::now();
+    let reply = {
+        let mut ctx = Ctx {
+            srv: &mut *srv,
+            client: &mut *c,
+        };
+        (resolved.cmd.handler)(&mut ctx, &argv)
+    };
+    srv.stats.commands[resolved.id].usec += start.elapsed().as_micros() as u64;
+    srv.drain_expired();
+    if c.blocked.is_none() {
+        add_reply(srv, c, &reply);
+    }
 }
 // ANCHOR_END: execute
 

@@ -155,7 +155,7 @@ fn clients(srv: &Server, current: &Client, out: &mut String) -> bool {
     let max_out = all.iter().map(|c| c.out.pending()).max().unwrap_or(0);
     field!(out, "client_recent_max_input_buffer", max_in);
     field!(out, "client_recent_max_output_buffer", max_out);
-    field!(out, "blocked_clients", 0);
+    field!(out, "blocked_clients", srv.blocked_clients);
     field!(out, "tracking_clients", 0);
     field!(out, "clients_in_timeout_table", 0);
     true

@@ -18,6 +18,7 @@
 //! Not here: socket I/O (`networking.rs`), command execution
 //! (`dispatch.rs`), periodic work (`cron.rs`), INFO (`info.rs`).
 
+pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod dispatch;
@@ -101,6 +102,12 @@ pub struct Server {
     /// for `listen::sync_with_loop` to apply before the next wait.
     pub retired_listeners: Vec<Listener>,
     pub new_listener_fds: Vec<RawFd>,
+    /// (deadline ms, client id) of blocked clients with a timeout.
+    pub block_deadlines: std::collections::BTreeSet<(u64, u64)>,
+    /// The one-shot timer armed for the earliest deadline, and its time.
+    pub block_timer: Option<(TimerId, u64)>,
+    /// INFO `blocked_clients`.
+    pub blocked_clients: usize,
     /// DEBUG SET-ACTIVE-EXPIRE: tests turn the cron's expiry off.
     pub active_expire_enabled: bool,
     /// Samples and expirations of the last active expiry cycles, for
@@ -162,6 +169,9 @@ impl Server {
             backend_name: "",
             retired_listeners: Vec::new(),
             new_listener_fds: Vec::new(),
+            block_deadlines: std::collections::BTreeSet::new(),
+            block_timer: None,
+            blocked_clients: 0,
             active_expire_enabled: true,
             stale_perc: 0.0,
             expired_time_cap_reached: 0,
@@ -253,6 +263,11 @@ impl Handler for Server {
         if id == self.cron_timer {
             Some(cron::server_cron(self, el))
         } else {
+            // The blocking deadline timer: one-shot; before_sleep replies
+            // to the clients whose time is up and re-arms it.
+            if self.block_timer.is_some_and(|(t, _)| t == id) {
+                self.block_timer = None;
+            }
             None
         }
     }

@@ -205,7 +205,7 @@ pub fn process_input(srv: &mut Server, c: &mut Client) {
         if c.has(flags::CLOSE_AFTER_REPLY) || c.has(flags::CLOSE_ASAP) {
             break;
         }
-        if c.has(flags::PAUSED) {
+        if c.has(flags::PAUSED) || c.blocked.is_some() {
             break;
         }
         // A command held back by CLIENT PAUSE runs first, before anything
@@ -296,6 +296,8 @@ pub fn before_sleep(srv: &mut Server, el: &mut EventLoop) {
     }
     close_marked_clients(srv, el);
     listen::sync_with_loop(srv, el);
+    super::blocking::expire_timeouts(srv);
+    super::blocking::arm_timer(srv, el);
     super::cron::resume_paused_clients(srv, el);
     let pending = std::mem::take(&mut srv.pending_write);
     for fd in pending {
@@ -374,7 +376,8 @@ fn put_back(srv: &mut Server, el: &mut EventLoop, c: Box<Client>) {
 }
 
 /// Closes the connection and forgets the client (invariant 1).
-pub fn free_client(srv: &mut Server, el: &mut EventLoop, c: Box<Client>) {
+pub fn free_client(srv: &mut Server, el: &mut EventLoop, mut c: Box<Client>) {
+    super::blocking::unregister(srv, &mut c);
     if c.fd >= 0 {
         el.unregister(c.fd, READABLE | WRITABLE);
         if let Some(slot) = srv.clients.get_mut(c.fd as usize) {

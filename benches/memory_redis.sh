@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Resident memory per key: oxidis vs redis-server, same data, same loader.
 #
-# Usage: benches/memory_redis.sh [KEYS]          default 1000000
+# Usage: benches/memory_redis.sh [N] [DATASET]
+#   N        how many keys or elements            default 1000000
+#   DATASET  strings: N keys `key:0000000001` -> `value-00000001`
+#            list:    one list of N elements `element-00000001`, RPUSHed
+#                     100 at a time                default strings
 #
 # Method (chapters/benchmarks.md, "Memory"):
 # - start each server fresh (persistence off) and read its VmRSS;
-# - load KEYS string keys `key:0000000001` -> `value-00000001` with
-#   `redis-cli --pipe` (the same RESP bytes for both);
-# - read VmRSS again; report (after - before) / KEYS, and INFO used_memory.
+# - load the dataset with `redis-cli --pipe` (the same RESP bytes for both);
+# - read VmRSS again; report (after - before) / N, and INFO used_memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KEYS=${1:-1000000}
+DATASET=${2:-strings}
 OX_PORT=${OX_PORT:-7396}
 RD_PORT=${RD_PORT:-7397}
 for tool in redis-server redis-cli python3; do
@@ -22,12 +26,21 @@ WORK=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PID=
 
-python3 - "$KEYS" > "$WORK/load.resp" <<'PY'
+python3 - "$KEYS" "$DATASET" > "$WORK/load.resp" <<'PY'
 import sys
-n = int(sys.argv[1]); out = sys.stdout.buffer
-for i in range(1, n + 1):
-    k = b"key:%010d" % i; v = b"value-%08d" % i
-    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+n = int(sys.argv[1]); dataset = sys.argv[2]; out = sys.stdout.buffer
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args))
+    for a in args:
+        out.write(b"$%d\r\n%s\r\n" % (len(a), a))
+if dataset == "strings":
+    for i in range(1, n + 1):
+        cmd(b"SET", b"key:%010d" % i, b"value-%08d" % i)
+elif dataset == "list":
+    for start in range(1, n + 1, 100):
+        cmd(b"RPUSH", b"biglist", *[b"element-%08d" % i for i in range(start, min(start + 100, n + 1))])
+else:
+    sys.exit("unknown dataset " + dataset)
 PY
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -43,8 +56,8 @@ measure() { # name port command...
     redis-cli -p "$port" --pipe < "$WORK/load.resp" >/dev/null
     after=$(rss_kb "$PID")
     used=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
-    printf "%-8s keys=%d rss_before_kb=%d rss_after_kb=%d rss_bytes_per_key=%.1f used_memory=%d\n" \
-        "$name" "$KEYS" "$before" "$after" "$(awk -v a="$after" -v b="$before" -v n="$KEYS" 'BEGIN {print (a - b) * 1024 / n}')" "$used"
+    printf "%-8s %s n=%d rss_before_kb=%d rss_after_kb=%d rss_bytes_per_item=%.1f used_memory=%d\n" \
+        "$name" "$DATASET" "$KEYS" "$before" "$after" "$(awk -v a="$after" -v b="$before" -v n="$KEYS" 'BEGIN {print (a - b) * 1024 / n}')" "$used"
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     wait "$PID" 2>/dev/null || true
     PID=

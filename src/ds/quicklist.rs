@@ -16,9 +16,11 @@
 //!
 //!   head                                                        tail
 //!  [ lp 8K ] <-> [ LZF 3K ] <-> [ LZF 2K ] <-> [ PLAIN 2G ] <-> [ lp 1K ]
-//!   raw:          compressed:    compressed     one huge        raw:
-//!   depth 1       more than 1 node from both    element, no     depth 1
-//!                 ends, and worth compressing   listpack
+//!   raw: the      interior nodes, compressed    one huge        raw: the
+//!   1 end node    because LZF saved >= 8 bytes  element, no     1 end node
+//!   kept raw                                    listpack; its   kept raw
+//!                                               bytes did not
+//!                                               compress
 //! ```
 //!
 //! Nodes live in a `VecDeque` in list order, not in a pointer-linked list:
@@ -33,15 +35,16 @@
 //!    positive fill, at most the level's byte limit (+4) for a negative one.
 //!    A single element may exceed it. (+4: see `MERGE_HEADER_ESTIMATE`.)
 //! 4. A plain node holds exactly one element, stored as its bare bytes.
-//! 5. Only a node more than `depth` nodes from both ends may be compressed,
-//!    and only if it was at least `MIN_COMPRESS_BYTES` and LZF saved at
-//!    least `MIN_COMPRESS_IMPROVE` bytes on it.
+//! 5. The `depth` nodes at each end are never compressed. Another node may
+//!    be, if it was at least `MIN_COMPRESS_BYTES` and LZF saved at least
+//!    `MIN_COMPRESS_IMPROVE` bytes on it. (Which interior nodes are
+//!    compressed depends on what was touched; see `compress_policy`.)
 //! 6. Between calls, no node is waiting to be recompressed (`recompress`
 //!    is false everywhere).
 //!
-//! Not here: the list commands and their replies (cmd/list.rs), the choice
-//! between this and a single listpack for small lists (db/), blocking pops,
-//! and RDB framing of the nodes (persist/, which reads them via `nodes()`).
+//! Not here: the list commands and their replies (cmd/list.rs), blocking
+//! pops, and RDB framing of the nodes (persist/, which reads them through
+//! `nodes()`).
 
 use super::listpack::{Listpack, LpValue, EMPTY_SIZE};
 use super::lzf;
@@ -220,7 +223,7 @@ enum Raw<'a> {
 /// node in the middle first walks to it, summing counts node by node, in
 /// O(nodes) just as Redis does. A `VecDeque` makes that walk a scan over
 /// contiguous memory, gives O(1) pushes of new nodes at both ends, and
-/// inserting or removing a node in the middle shifts node headers (about 60
+/// inserting or removing a node in the middle shifts node headers (56
 /// bytes each), which costs no more than the walk that found the spot. A
 /// node is named by its position; positions shift only in `insert_node` and
 /// `remove_node`, and the code re-derives them right after.
@@ -363,7 +366,7 @@ impl Quicklist {
     // Compression
     // -----------------------------------------------------------------------
 
-    /// Whether node `i` is more than `depth` nodes from both ends, the only
+    /// Whether node `i` is outside the `depth` nodes at each end, the only
     /// place a compressed node may sit (invariant 5).
     fn beyond_depth(&self, i: usize) -> bool {
         self.depth > 0 && i >= self.depth && i + self.depth < self.nodes.len()
@@ -374,6 +377,9 @@ impl Quicklist {
     /// LZF saves enough; otherwise leaves it raw. Either way the node no
     /// longer waits for recompression.
     fn compress_node(&mut self, i: usize) {
+        // Real Redis: only asserts the node has neighbours, and trusts the
+        // callers' order to keep nodes within the depth raw. The position
+        // check is free here, so invariant 5 does not rest on call order.
         let beyond = self.beyond_depth(i);
         let node = &mut self.nodes[i];
         node.recompress = false;
@@ -621,6 +627,9 @@ impl Quicklist {
 
     /// Reads node `i` without changing it: a compressed node is inflated
     /// into a temporary copy.
+    // Real Redis: decompresses the node in place and compresses it again
+    // when its iterator moves on, two LZF passes where we need one; see
+    // chapters/13-lists.md#real-redis.
     fn read_node<R>(&self, i: usize, f: impl FnOnce(Raw<'_>) -> R) -> R {
         let node = &self.nodes[i];
         let inflated;
@@ -673,6 +682,15 @@ impl Quicklist {
             self.nodes[e].count += 1;
             self.refresh_sz(e);
         } else {
+            // The old end node is full and will not grow again from this
+            // side: give back its listpack's spare capacity (a Vec that
+            // doubled can hold up to twice its bytes; a list of a million
+            // short elements would carry that slack in every node).
+            if let Some(e) = end {
+                if let Payload::Packed(lp) = &mut self.nodes[e].payload {
+                    lp.shrink_to_fit();
+                }
+            }
             self.insert_node(end, Node::single(v), back);
         }
         self.count += 1;
@@ -886,10 +904,12 @@ impl Quicklist {
     /// If the element's node has room, `v` goes into it. If not, and `v`
     /// lands at the node's edge, it goes into the neighbour when that has
     /// room, or into a new node between them. Otherwise the full node is
-    /// split at the element, `v` joins the half that faces it, and the
-    /// halves' surroundings are merged where the fill allows. A large `v`
-    /// gets a plain node of its own, splitting the node if it must land in
-    /// the middle.
+    /// split at the element and `v` joins the half on its far side, as in
+    /// Redis; if that half has no room either, the near half takes it, or
+    /// failing that a node of its own (Redis would let the far half
+    /// outgrow the limit; invariant 3 forbids it). Then neighbours are
+    /// merged where the fill allows. A large `v` gets a plain node of its
+    /// own, splitting the node if it must land in the middle.
     pub fn insert(&mut self, index: usize, v: &[u8], after: bool) -> bool {
         let Some((i, off)) = self.locate(index) else {
             return false;
@@ -913,16 +933,15 @@ impl Quicklist {
             }
         } else if !full {
             let lp = self.lp_mut(i);
-            let pos = lp.seek(off as i64);
-            if let Some(pos) = pos {
+            if let Some(pos) = lp.seek(off as i64) {
                 if after {
                     lp.insert_after(pos, v);
                 } else {
                     lp.insert_before(pos, v);
                 }
+                self.nodes[i].count += 1;
+                self.refresh_sz(i);
             }
-            self.nodes[i].count += 1;
-            self.refresh_sz(i);
             self.recompress_only(i);
         } else if room_next || room_prev {
             let n = if room_next { i + 1 } else { i - 1 };
@@ -999,6 +1018,8 @@ impl Quicklist {
                 let Some(pos) = lp.seek(off as i64) else {
                     return false;
                 };
+                // Real Redis 7.0: replaces in place without this check, so
+                // LSET can grow a node far past its limit (7.2 checks too).
                 let old = Listpack::entry_size(&lp.get(pos).to_vec());
                 let new_sz = sz - old + Listpack::entry_size(v);
                 if count == 1 || !self.exceeds_limit(new_sz, count) {
@@ -1669,14 +1690,18 @@ mod tests {
             let op = rng.below(14);
             match op {
                 0 | 1 if grow => {
-                    let v = value(&mut rng);
-                    q.push_back(&v);
-                    m.push_back(v);
+                    for _ in 0..=rng.below(6) {
+                        let v = value(&mut rng);
+                        q.push_back(&v);
+                        m.push_back(v);
+                    }
                 }
                 2 | 3 if grow => {
-                    let v = value(&mut rng);
-                    q.push_front(&v);
-                    m.push_front(v);
+                    for _ in 0..=rng.below(6) {
+                        let v = value(&mut rng);
+                        q.push_front(&v);
+                        m.push_front(v);
+                    }
                 }
                 4 => assert_eq!(q.pop_front(), m.pop_front()),
                 5 => assert_eq!(q.pop_back(), m.pop_back()),
@@ -1708,7 +1733,7 @@ mod tests {
                 }
                 10 => {
                     let start = rng.below(len + 1);
-                    let span = if rng.below(4) == 0 { len + 2 } else { 8 };
+                    let span = if rng.below(25) == 0 { len + 2 } else { 8 };
                     let count = rng.below(span);
                     let gone = q.delete_range(start, count);
                     let want = count.min(len.saturating_sub(start));
@@ -1791,36 +1816,36 @@ mod tests {
 
     #[test]
     fn random_operations_match_a_model_with_8k_nodes_and_no_compression() {
-        run_model(-2, 0, 1, 2500);
+        run_model(-2, 0, 1, 2000);
     }
 
     #[test]
     fn random_operations_match_a_model_with_4k_nodes_and_depth_1() {
-        run_model(-1, 1, 2, 2500);
+        run_model(-1, 1, 2, 2000);
     }
 
     #[test]
     fn random_operations_match_a_model_with_2_element_nodes() {
-        run_model(2, 0, 3, 2500);
+        run_model(2, 0, 3, 2000);
     }
 
     #[test]
     fn random_operations_match_a_model_with_1_element_nodes_and_depth_2() {
-        run_model(1, 2, 4, 2500);
+        run_model(1, 2, 4, 2000);
     }
 
     #[test]
     fn random_operations_match_a_model_with_5_element_nodes_and_depth_1() {
-        run_model(5, 1, 5, 2500);
+        run_model(5, 1, 5, 2000);
     }
 
     #[test]
     fn random_operations_match_a_model_with_64k_nodes_and_depth_3() {
-        run_model(-5, 3, 6, 2500);
+        run_model(-5, 3, 6, 2000);
     }
 
     #[test]
     fn random_operations_match_a_model_with_128_element_nodes() {
-        run_model(128, 0, 7, 2500);
+        run_model(128, 0, 7, 2000);
     }
 }

@@ -242,7 +242,7 @@ fn keys(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 /// Redis parses SCAN cursors with strtoul: unsigned 64-bit, and a leading
 /// '-' wraps around.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let s = std::str::from_utf8(arg).ok()?;
     if s.is_empty() {
         return Some(0); // strtoul("") is 0 with nothing left over

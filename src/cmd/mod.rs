@@ -27,9 +27,11 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod hash;
 pub mod keys;
 pub mod list;
 pub mod server;
+pub mod set;
 pub mod sort;
 pub mod string;
 
@@ -261,7 +263,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 11] = [
+    let groups: [&'static [Command]; 13] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -273,6 +275,8 @@ pub fn table() -> Vec<&'static Command> {
         bitmap::COMMANDS,
         list::COMMANDS,
         sort::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

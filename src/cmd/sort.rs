@@ -104,8 +104,7 @@ fn parse_options(argv: &[Vec<u8>], read_only: bool) -> Result<Options, Reply> {
 // ANCHOR: lookup_pattern
 /// Redis's lookupKeyByPattern: `#` is the element itself; otherwise the
 /// first `*` is replaced by the element and the key's string value is
-/// read. A `->field` suffix names a hash field (hashes arrive in a later
-/// chapter; until then it finds nothing).
+/// read. A `->field` suffix reads that field of a hash instead.
 fn lookup_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Vec<u8>> {
     if pattern == b"#" {
         return Some(element.to_vec());
@@ -122,10 +121,10 @@ fn lookup_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Vec<u
     key.extend_from_slice(&pattern[star + 1..key_end]);
     let now = ctx.srv.now_ms;
     let obj = ctx.db().lookup_read(&key, now)?;
-    if arrow.is_some() {
-        return None;
+    match arrow {
+        Some(a) => super::hash::hash_get(&obj.value, &pattern[a + 2..]),
+        None => obj.string_bytes().map(|b| b.into_owned()),
     }
-    obj.string_bytes().map(|b| b.into_owned())
 }
 // ANCHOR_END: lookup_pattern
 
@@ -155,11 +154,23 @@ fn sort_ro(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 fn sort_generic(ctx: &mut Ctx, argv: &[Vec<u8>], read_only: bool) -> Reply {
-    let opts = match parse_options(argv, read_only) {
+    let mut opts = match parse_options(argv, read_only) {
         Ok(o) => o,
         Err(e) => return e,
     };
+    // A set has no order of its own: an unsorted SORT ... STORE of a set
+    // would store an arbitrary order, so Redis sorts it by the members'
+    // bytes instead, and so do we.
     let now = ctx.srv.now_ms;
+    let is_set = matches!(
+        ctx.db().peek(&argv[1], now).map(|o| &o.value),
+        Some(Value::SetInt(_) | Value::SetTable(_))
+    );
+    if opts.dont_sort && is_set && opts.store.is_some() {
+        opts.dont_sort = false;
+        opts.alpha = true;
+        opts.by = None;
+    }
     // Load the elements.
     let elements: Vec<Vec<u8>> = match ctx.db().lookup_read(&argv[1], now) {
         None => Vec::new(),
@@ -174,6 +185,12 @@ fn sort_generic(ctx: &mut Ctx, argv: &[Vec<u8>], read_only: bool) -> Reply {
             }
             v
         }
+        Some(
+            o @ RObj {
+                value: Value::SetInt(_) | Value::SetTable(_),
+                ..
+            },
+        ) => super::set::members(&o.value),
         Some(_) => return Reply::error(ERR_WRONGTYPE),
     };
 

@@ -413,7 +413,8 @@ mod tests {
         ("appendfilename", "appendonly.aof"),
         ("appendfsync", "everysec"),
         ("appendonly", "no"),
-        ("bind", "* -::*"),
+        // oxidis differs here on purpose: loopback by default.
+        ("bind", "127.0.0.1 -::1"),
         ("bind-source-addr", ""),
         ("busy-reply-threshold", "5000"),
         (

@@ -189,7 +189,10 @@ impl Default for Config {
         const MB: u64 = 1024 * 1024;
         Config {
             config_file: None,
-            bind: vec!["*".to_string(), "-::*".to_string()],
+            // Deliberately not Redis's built-in "* -::*" (every interface):
+            // a server started with no configuration listens on loopback
+            // only, as the stock redis.conf does. See the chapter.
+            bind: vec!["127.0.0.1".to_string(), "-::1".to_string()],
             bind_source_addr: String::new(),
             port: 6379,
             tcp_backlog: 511,

@@ -29,6 +29,9 @@
 //! Not here: which command creates which encoding (cmd/string.rs), the
 //! keyspace (db/mod.rs).
 
+use crate::ds::dict::Dict;
+use crate::ds::intset::Intset;
+use crate::ds::listpack::Listpack;
 use crate::ds::quicklist::Quicklist;
 use crate::ds::sds::Sds;
 use std::borrow::Cow;
@@ -76,6 +79,14 @@ pub enum Value {
     /// list / quicklist (the only list encoding in Redis 7.0). Boxed so
     /// the object stays 24 bytes.
     List(Box<Quicklist>),
+    /// hash / listpack: field, value, field, value, ... in insertion order
+    HashLp(Box<Listpack>),
+    /// hash / hashtable
+    HashTable(Box<Dict<Sds, Sds>>),
+    /// set / intset: integers only, sorted
+    SetInt(Box<Intset>),
+    /// set / hashtable
+    SetTable(Box<Dict<Sds, ()>>),
 }
 
 /// A value with its LRU/LFU field: 24 bytes in all.
@@ -92,6 +103,8 @@ pub struct RObj {
 pub enum ObjType {
     String,
     List,
+    Hash,
+    Set,
 }
 
 impl ObjType {
@@ -99,6 +112,8 @@ impl ObjType {
         match self {
             ObjType::String => "string",
             ObjType::List => "list",
+            ObjType::Hash => "hash",
+            ObjType::Set => "set",
         }
     }
 }
@@ -149,6 +164,8 @@ impl RObj {
         match self.value {
             Value::Int(_) | Value::Inline(_) | Value::Emb(_) | Value::Raw(_) => ObjType::String,
             Value::List(_) => ObjType::List,
+            Value::HashLp(_) | Value::HashTable(_) => ObjType::Hash,
+            Value::SetInt(_) | Value::SetTable(_) => ObjType::Set,
         }
     }
 
@@ -159,6 +176,9 @@ impl RObj {
             Value::Inline(_) | Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
+            Value::HashLp(_) => "listpack",
+            Value::SetInt(_) => "intset",
+            Value::HashTable(_) | Value::SetTable(_) => "hashtable",
         }
     }
 
@@ -176,7 +196,7 @@ impl RObj {
             Value::Int(n) => Some(Cow::Owned(n.to_string().into_bytes())),
             Value::Inline(s) => Some(Cow::Borrowed(s.as_bytes())),
             Value::Emb(s) | Value::Raw(s) => Some(Cow::Borrowed(s.as_bytes())),
-            Value::List(_) => None,
+            _ => None,
         }
     }
 
@@ -186,7 +206,7 @@ impl RObj {
             Value::Int(n) => Some(int_len(*n)),
             Value::Inline(s) => Some(s.as_bytes().len()),
             Value::Emb(s) | Value::Raw(s) => Some(s.len()),
-            Value::List(_) => None,
+            _ => None,
         }
     }
 
@@ -196,7 +216,11 @@ impl RObj {
     pub fn make_raw(&mut self) -> Option<&mut Sds> {
         let bytes = match &self.value {
             Value::Raw(_) => None,
-            Value::List(_) => return None,
+            Value::List(_)
+            | Value::HashLp(_)
+            | Value::HashTable(_)
+            | Value::SetInt(_)
+            | Value::SetTable(_) => return None,
             Value::Int(n) => Some(n.to_string().into_bytes()),
             Value::Inline(s) => Some(s.as_bytes().to_vec()),
             Value::Emb(s) => Some(s.to_vec()),
@@ -217,6 +241,17 @@ impl RObj {
             Value::Int(_) | Value::Inline(_) => 0,
             Value::Emb(s) | Value::Raw(s) => s.alloc_size(),
             Value::List(l) => l.memory_usage(),
+            Value::HashLp(lp) => lp.bytes_len(),
+            Value::HashTable(d) => {
+                d.memory_usage()
+                    + d.iter()
+                        .map(|(k, v)| k.alloc_size() + v.alloc_size())
+                        .sum::<usize>()
+            }
+            Value::SetInt(is) => is.blob_len(),
+            Value::SetTable(d) => {
+                d.memory_usage() + d.keys().map(|k| k.alloc_size()).sum::<usize>()
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod bitops;
 pub mod dict;
 pub mod glob;
+pub mod intset;
 pub mod lcs;
 pub mod listpack;
 pub mod longdouble;

@@ -1012,10 +1012,10 @@ impl Quicklist {
         let large = self.is_large(v.len());
         match self.nodes[i].container {
             Container::Packed if !large => {
-                self.decompress_for_use(i);
                 let (sz, count) = (self.nodes[i].sz, self.nodes[i].count);
                 let lp = self.lp_mut(i);
                 let Some(pos) = lp.seek(off as i64) else {
+                    self.recompress_only(i);
                     return false;
                 };
                 // Real Redis 7.0: replaces in place without this check, so
@@ -1031,8 +1031,10 @@ impl Quicklist {
                 self.recompress_only(i);
             }
             Container::Plain if large => {
-                self.decompress_for_use(i);
+                // No need to inflate bytes about to be dropped; the mark
+                // makes `settle` compress the new ones if the old were.
                 let node = &mut self.nodes[i];
+                node.recompress = node.is_compressed();
                 node.payload = Payload::Plain(v.to_vec());
                 node.sz = v.len();
                 self.settle(i);

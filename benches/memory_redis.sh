@@ -5,7 +5,10 @@
 #   N        how many keys or elements            default 1000000
 #   DATASET  strings: N keys `key:0000000001` -> `value-00000001`
 #            list:    one list of N elements `element-00000001`, RPUSHed
-#                     100 at a time                default strings
+#                     100 at a time
+#            hashes:  N hashes of 3 short fields (name, age, city)
+#            sets:    N sets of 5 small integers
+#                                                  default strings
 #
 # Method (chapters/benchmarks.md, "Memory"):
 # - start each server fresh (persistence off) and read its VmRSS;
@@ -36,6 +39,12 @@ def cmd(*args):
 if dataset == "strings":
     for i in range(1, n + 1):
         cmd(b"SET", b"key:%010d" % i, b"value-%08d" % i)
+elif dataset == "hashes":
+    for i in range(1, n + 1):
+        cmd(b"HSET", b"hash:%08d" % i, b"name", b"user-%08d" % i, b"age", b"%d" % (i % 90), b"city", b"paris")
+elif dataset == "sets":
+    for i in range(1, n + 1):
+        cmd(b"SADD", b"set:%08d" % i, b"1", b"2", b"3", b"%d" % i, b"%d" % (i * 7))
 elif dataset == "list":
     for start in range(1, n + 1, 100):
         cmd(b"RPUSH", b"biglist", *[b"element-%08d" % i for i in range(start, min(start + 100, n + 1))])

@@ -207,10 +207,21 @@ fn hash_set(v: &mut Value, field: &[u8], value: &[u8], lim: &Limits) -> bool {
                 true
             }
         },
-        Value::HashTable(d) => d.insert(Sds::new(field), Sds::new(value)).is_none(),
+        // Overwriting an existing field replaces only the value: no new
+        // key string is allocated just to be thrown away.
+        Value::HashTable(d) => match d.get_mut(field) {
+            Some(slot) => {
+                *slot = Sds::new(value);
+                false
+            }
+            None => {
+                d.insert(Sds::new(field), Sds::new(value));
+                true
+            }
+        },
         _ => false,
     };
-    if hash_len(v) > lim.entries {
+    if new && matches!(v, Value::HashLp(_)) && hash_len(v) > lim.entries {
         convert(v);
     }
     new
@@ -260,10 +271,7 @@ fn write<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut Value, Reply> {
         None => false,
     };
     if !exists {
-        let obj = RObj::new(
-            Value::HashLp(Box::default()),
-            object::lru_clock(now),
-        );
+        let obj = RObj::new(Value::HashLp(Box::default()), object::lru_clock(now));
         ctx.db().add(key, obj);
     }
     match ctx.db().lookup_write(key, now) {

@@ -278,6 +278,9 @@ fn add(v: &mut Value, m: &[u8], max_intset: usize) -> bool {
         }
     }
     match v {
+        // Look before allocating: re-adding an existing member is common
+        // and should not build a key string only to drop it.
+        Value::SetTable(d) if d.contains_key(m) => false,
         Value::SetTable(d) => d.insert(Sds::new(m), ()).is_none(),
         _ => false,
     }

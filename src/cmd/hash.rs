@@ -132,10 +132,27 @@ fn lp_find(lp: &Listpack, field: &[u8]) -> Option<usize> {
     None
 }
 
+/// Opens a listpack hash's bytes as a `Listpack` (a copy: small hashes
+/// only live in this encoding, at most 512 short entries).
+fn open(bytes: &Sds) -> Listpack {
+    Listpack::from_trusted(bytes.to_vec())
+}
+
+/// Stores a listpack back as exact-size bytes.
+fn close(lp: &Listpack) -> Value {
+    Value::HashLp(Sds::new(lp.as_bytes()))
+}
+
+/// A new, empty listpack hash.
+pub fn empty_listpack_hash() -> Value {
+    close(&Listpack::new())
+}
+
 /// All (field, value) pairs, in the encoding's order.
 pub fn pairs(v: &Value) -> Vec<(Vec<u8>, Vec<u8>)> {
     match v {
-        Value::HashLp(lp) => {
+        Value::HashLp(bytes) => {
+            let lp = open(bytes);
             let items: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
             items
                 .chunks(2)
@@ -150,7 +167,7 @@ pub fn pairs(v: &Value) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 fn hash_len(v: &Value) -> usize {
     match v {
-        Value::HashLp(lp) => lp.len() / 2,
+        Value::HashLp(bytes) => open(bytes).len() / 2,
         Value::HashTable(d) => d.len(),
         _ => 0,
     }
@@ -158,7 +175,10 @@ fn hash_len(v: &Value) -> usize {
 
 pub fn hash_get(v: &Value, field: &[u8]) -> Option<Vec<u8>> {
     match v {
-        Value::HashLp(lp) => lp_find(lp, field).map(|p| lp.get(p).to_vec()),
+        Value::HashLp(bytes) => {
+            let lp = open(bytes);
+            lp_find(&lp, field).map(|p| lp.get(p).to_vec())
+        }
         Value::HashTable(d) => d.get(field).map(|s| s.to_vec()),
         _ => None,
     }
@@ -196,17 +216,22 @@ fn hash_set(v: &mut Value, field: &[u8], value: &[u8], lim: &Limits) -> bool {
         convert(v);
     }
     let new = match v {
-        Value::HashLp(lp) => match lp_find(lp, field) {
-            Some(p) => {
-                lp.replace(p, value);
-                false
-            }
-            None => {
-                lp.push_back(field);
-                lp.push_back(value);
-                true
-            }
-        },
+        Value::HashLp(bytes) => {
+            let mut lp = open(bytes);
+            let new = match lp_find(&lp, field) {
+                Some(p) => {
+                    lp.replace(p, value);
+                    false
+                }
+                None => {
+                    lp.push_back(field);
+                    lp.push_back(value);
+                    true
+                }
+            };
+            *v = close(&lp);
+            new
+        }
         // Overwriting an existing field replaces only the value: no new
         // key string is allocated just to be thrown away.
         Value::HashTable(d) => match d.get_mut(field) {
@@ -230,19 +255,23 @@ fn hash_set(v: &mut Value, field: &[u8], value: &[u8], lim: &Limits) -> bool {
 
 fn hash_del(v: &mut Value, field: &[u8]) -> bool {
     match v {
-        Value::HashLp(lp) => match lp_find(lp, field) {
-            Some(vp) => {
-                let fp = lp.prev(vp).unwrap_or(vp);
-                // Delete field then value: after deleting the field the
-                // value slides into its position.
-                let next = lp.delete(fp);
-                if let Some(p) = next {
-                    lp.delete(p);
+        Value::HashLp(bytes) => {
+            let mut lp = open(bytes);
+            match lp_find(&lp, field) {
+                Some(vp) => {
+                    let fp = lp.prev(vp).unwrap_or(vp);
+                    // Delete field then value: after deleting the field the
+                    // value slides into its position.
+                    let next = lp.delete(fp);
+                    if let Some(p) = next {
+                        lp.delete(p);
+                    }
+                    *v = close(&lp);
+                    true
                 }
-                true
+                None => false,
             }
-            None => false,
-        },
+        }
         Value::HashTable(d) => d.remove(field).is_some(),
         _ => false,
     }
@@ -271,7 +300,7 @@ fn write<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut Value, Reply> {
         None => false,
     };
     if !exists {
-        let obj = RObj::new(Value::HashLp(Box::default()), object::lru_clock(now));
+        let obj = RObj::new(empty_listpack_hash(), object::lru_clock(now));
         ctx.db().add(key, obj);
     }
     match ctx.db().lookup_write(key, now) {
@@ -603,7 +632,7 @@ mod tests {
 
     #[test]
     fn a_long_value_converts_to_a_hashtable_before_it_is_stored() {
-        let mut v = Value::HashLp(Box::default());
+        let mut v = empty_listpack_hash();
         assert!(hash_set(&mut v, b"a", b"1", &lim()));
         assert!(matches!(v, Value::HashLp(_)));
         assert!(hash_set(&mut v, b"b", b"12345", &lim()));
@@ -613,7 +642,7 @@ mod tests {
 
     #[test]
     fn one_field_too_many_converts_and_deletes_never_convert_back() {
-        let mut v = Value::HashLp(Box::default());
+        let mut v = empty_listpack_hash();
         hash_set(&mut v, b"a", b"1", &lim());
         hash_set(&mut v, b"b", b"2", &lim());
         assert!(matches!(v, Value::HashLp(_)));
@@ -627,7 +656,7 @@ mod tests {
 
     #[test]
     fn listpack_delete_removes_the_field_and_its_value() {
-        let mut v = Value::HashLp(Box::default());
+        let mut v = empty_listpack_hash();
         let big = Limits {
             entries: 10,
             value: 10,
@@ -648,7 +677,7 @@ mod tests {
 
     #[test]
     fn a_value_that_equals_a_field_name_is_not_found_as_a_field() {
-        let mut v = Value::HashLp(Box::default());
+        let mut v = empty_listpack_hash();
         let big = Limits {
             entries: 10,
             value: 10,

@@ -435,7 +435,7 @@ fn memory_usage(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match ctx.db().peek(key, now) {
         Some(o) => {
             // Dict node + key SDS + what the value owns on the heap.
-            let key_bytes = crate::ds::sds::Sds::new(key).alloc_size();
+            let key_bytes = crate::db::Key::new(key).heap_size();
             let bytes = crate::db::entry_overhead() + key_bytes + o.heap_size();
             Reply::Integer(bytes as i64)
         }

@@ -23,6 +23,7 @@ use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{self, RObj, Value};
 use crate::ds::dict::Dict;
 use crate::ds::glob::glob_match;
+use crate::ds::intset::Intset;
 use crate::ds::sds::Sds;
 use crate::resp::Reply;
 use crate::server::Ctx;
@@ -220,7 +221,7 @@ pub fn scan_reply(cursor: u64, items: Vec<Vec<u8>>) -> Reply {
 /// dict sample for a hashtable.
 fn random_member(v: &mut Value, seed: &mut u64) -> Option<Vec<u8>> {
     match v {
-        Value::SetInt(is) => is
+        Value::SetInt(is) => open(is)
             .random(xorshift(seed))
             .map(|n| n.to_string().into_bytes()),
         Value::SetTable(d) => {
@@ -231,10 +232,25 @@ fn random_member(v: &mut Value, seed: &mut u64) -> Option<Vec<u8>> {
     }
 }
 
+/// Opens an intset set's bytes as an `Intset` (a copy: at most
+/// `set-max-intset-entries` integers live in this encoding).
+fn open(bytes: &Sds) -> Intset {
+    Intset::from_trusted(bytes.to_vec())
+}
+
+/// Stores an intset back as exact-size bytes: one small allocation per
+/// small set, no spare capacity.
+fn close(is: &Intset) -> Value {
+    Value::SetInt(Sds::new(is.as_bytes()))
+}
+
 /// Members as byte strings, in the encoding's order.
 pub fn members(v: &Value) -> Vec<Vec<u8>> {
     match v {
-        Value::SetInt(is) => is.iter().map(|n| n.to_string().into_bytes()).collect(),
+        Value::SetInt(is) => open(is)
+            .iter()
+            .map(|n| n.to_string().into_bytes())
+            .collect(),
         Value::SetTable(d) => d.keys().map(|k| k.to_vec()).collect(),
         _ => Vec::new(),
     }
@@ -242,7 +258,7 @@ pub fn members(v: &Value) -> Vec<Vec<u8>> {
 
 fn set_len(v: &Value) -> usize {
     match v {
-        Value::SetInt(is) => is.len(),
+        Value::SetInt(is) => open(is).len(),
         Value::SetTable(d) => d.len(),
         _ => 0,
     }
@@ -250,7 +266,7 @@ fn set_len(v: &Value) -> usize {
 
 fn contains(v: &Value, m: &[u8]) -> bool {
     match v {
-        Value::SetInt(is) => parse_i64(m).is_some_and(|n| is.contains(n)),
+        Value::SetInt(is) => parse_i64(m).is_some_and(|n| open(is).contains(n)),
         Value::SetTable(d) => d.contains_key(m),
         _ => false,
     }
@@ -270,10 +286,15 @@ fn to_table(v: &mut Value) {
 /// Adds `m`; true if new. Converts an intset first when `m` is not a
 /// canonical integer or the set is full (invariant 1).
 fn add(v: &mut Value, m: &[u8], max_intset: usize) -> bool {
-    if let Value::SetInt(is) = v {
+    if let Value::SetInt(bytes) = v {
+        let mut is = open(bytes);
         match parse_i64(m) {
             Some(n) if is.contains(n) => return false,
-            Some(n) if is.len() < max_intset => return is.insert(n),
+            Some(n) if is.len() < max_intset => {
+                is.insert(n);
+                *v = close(&is);
+                return true;
+            }
             _ => to_table(v),
         }
     }
@@ -289,7 +310,14 @@ fn add(v: &mut Value, m: &[u8], max_intset: usize) -> bool {
 
 fn remove(v: &mut Value, m: &[u8]) -> bool {
     match v {
-        Value::SetInt(is) => parse_i64(m).is_some_and(|n| is.remove(n)),
+        Value::SetInt(bytes) => {
+            let mut is = open(bytes);
+            let removed = parse_i64(m).is_some_and(|n| is.remove(n));
+            if removed {
+                *v = close(&is);
+            }
+            removed
+        }
         Value::SetTable(d) => d.remove(m).is_some(),
         _ => false,
     }
@@ -298,7 +326,7 @@ fn remove(v: &mut Value, m: &[u8]) -> bool {
 /// A new set holding `items`, encoded as SADD would encode it
 /// (invariant 3).
 fn build(items: &[Vec<u8>], max_intset: usize) -> Value {
-    let mut v = Value::SetInt(Box::default());
+    let mut v = close(&Intset::new());
     for m in items {
         add(&mut v, m, max_intset);
     }

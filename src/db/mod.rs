@@ -5,9 +5,9 @@
 //!
 //! ```text
 //!   Db
-//!   ├── keys:    Dict<Sds, RObj>   "user:1" -> string "alice"
+//!   ├── keys:    Dict<Key, RObj>   "user:1" -> string "alice"
 //!   │                              "hits"   -> int 42
-//!   └── expires: Dict<Sds, i64>    "user:1" -> 1796062107810  (unix ms)
+//!   └── expires: Dict<Key, i64>    "user:1" -> 1796062107810  (unix ms)
 //! ```
 //!
 //! Every read goes through `lookup`, which deletes a key whose time has
@@ -28,20 +28,22 @@
 //! algorithm (`expire.rs`).
 
 pub mod expire;
+pub mod key;
 pub mod object;
 
 use crate::ds::dict::{Dict, XorShift64Star};
 use crate::ds::sds::Sds;
+pub use key::Key;
 pub use object::{ObjType, RObj, Value};
 
 pub struct Db {
     pub id: usize,
-    pub keys: Dict<Sds, RObj>,
+    pub keys: Dict<Key, RObj>,
     /// Key → absolute unix time in ms (invariant 1). The key is a second
     /// copy of the SDS: only keys with a TTL pay for it.
-    pub expires: Dict<Sds, i64>,
+    pub expires: Dict<Key, i64>,
     /// Keys removed by expiry, waiting for the server (invariant 3).
-    pub expired: Vec<Sds>,
+    pub expired: Vec<Key>,
     /// Estimated average remaining TTL in ms (INFO keyspace `avg_ttl`),
     /// updated by the active expiry cycle.
     pub avg_ttl: u64,
@@ -61,7 +63,8 @@ pub struct Db {
 /// dict node (cached hash, next pointer, key handle, 24-byte object) and
 /// its bucket pointer.
 pub fn entry_overhead() -> usize {
-    std::mem::size_of::<u64>() * 3 + std::mem::size_of::<RObj>() + std::mem::size_of::<usize>()
+    // next pointer + key + object, and the bucket's pointer.
+    std::mem::size_of::<usize>() * 2 + std::mem::size_of::<Key>() + std::mem::size_of::<RObj>()
 }
 
 impl Db {
@@ -138,7 +141,7 @@ impl Db {
         match self.keys.get_mut(key) {
             Some(slot) => *slot = obj,
             None => {
-                self.keys.insert(Sds::new(key), obj);
+                self.keys.insert(Key::new(key), obj);
                 self.signal_ready(key);
             }
         }
@@ -146,7 +149,7 @@ impl Db {
 
     /// Adds a key that the caller knows is absent.
     pub fn add(&mut self, key: &[u8], obj: RObj) {
-        self.keys.insert(Sds::new(key), obj);
+        self.keys.insert(Key::new(key), obj);
         self.signal_ready(key);
     }
 
@@ -198,7 +201,7 @@ impl Db {
         match self.expires.get_mut(key) {
             Some(slot) => *slot = when_ms,
             None => {
-                self.expires.insert(Sds::new(key), when_ms);
+                self.expires.insert(Key::new(key), when_ms);
             }
         }
     }
@@ -242,7 +245,7 @@ impl Db {
 
     /// A random live key (RANDOMKEY). Expired keys met on the way are
     /// deleted, so the loop ends: each turn returns or removes a key.
-    pub fn random_key(&mut self, now_ms: u64) -> Option<Sds> {
+    pub fn random_key(&mut self, now_ms: u64) -> Option<Key> {
         loop {
             let rng = &mut self.rng;
             let mut next = || rng.next_u64();

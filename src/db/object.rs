@@ -30,8 +30,6 @@
 //! keyspace (db/mod.rs).
 
 use crate::ds::dict::Dict;
-use crate::ds::intset::Intset;
-use crate::ds::listpack::Listpack;
 use crate::ds::quicklist::Quicklist;
 use crate::ds::sds::Sds;
 use std::borrow::Cow;
@@ -79,12 +77,15 @@ pub enum Value {
     /// list / quicklist (the only list encoding in Redis 7.0). Boxed so
     /// the object stays 24 bytes.
     List(Box<Quicklist>),
-    /// hash / listpack: field, value, field, value, ... in insertion order
-    HashLp(Box<Listpack>),
+    /// hash / listpack: field, value, field, value, ... in insertion
+    /// order. Kept as an exact-size SDS of the listpack's bytes (8 bytes
+    /// here, no spare capacity): a small hash is one allocation. Commands
+    /// open it as a `Listpack` to work on it (`cmd/hash.rs`).
+    HashLp(Sds),
     /// hash / hashtable
     HashTable(Box<Dict<Sds, Sds>>),
-    /// set / intset: integers only, sorted
-    SetInt(Box<Intset>),
+    /// set / intset: integers only, sorted; exact-size bytes, as HashLp.
+    SetInt(Sds),
     /// set / hashtable
     SetTable(Box<Dict<Sds, ()>>),
 }
@@ -241,14 +242,14 @@ impl RObj {
             Value::Int(_) | Value::Inline(_) => 0,
             Value::Emb(s) | Value::Raw(s) => s.alloc_size(),
             Value::List(l) => l.memory_usage(),
-            Value::HashLp(lp) => lp.bytes_len(),
+            Value::HashLp(lp) => lp.alloc_size(),
             Value::HashTable(d) => {
                 d.memory_usage()
                     + d.iter()
                         .map(|(k, v)| k.alloc_size() + v.alloc_size())
                         .sum::<usize>()
             }
-            Value::SetInt(is) => is.blob_len(),
+            Value::SetInt(is) => is.alloc_size(),
             Value::SetTable(d) => {
                 d.memory_usage() + d.keys().map(|k| k.alloc_size()).sum::<usize>()
             }

@@ -479,6 +479,18 @@ impl Listpack {
         Ok(lp)
     }
 
+    /// Wraps bytes that came from `as_bytes`/`into_bytes` of a listpack
+    /// this process built, without validating them again. Never for bytes
+    /// from a client or a file: those go through `from_bytes`.
+    pub fn from_trusted(buf: Vec<u8>) -> Listpack {
+        Listpack { buf }
+    }
+
+    /// The listpack's bytes, giving up the listpack.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// The listpack's bytes, exactly as Redis stores them.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf

@@ -620,15 +620,71 @@ fn union(ctx: &mut Ctx, keys: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Reply> {
     Ok(out)
 }
 
+// ANCHOR: diff
+/// SDIFF with Redis's choice of algorithm, by estimated work:
+///
+/// 1. for each member of the first set, look it up in the others:
+///    about |first| x sets / 2 lookups (half, on average, stop early);
+/// 2. copy the first set and remove every member of the others:
+///    |first| + the sum of the others' sizes.
+///
+/// Algorithm 1 wins when the first set is small next to the others.
 fn diff(ctx: &mut Ctx, keys: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Reply> {
-    let sets = load_sets(ctx, keys)?;
-    let mut iter = sets.into_iter();
-    let Some(Some(first)) = iter.next() else {
+    // Type-check every key before any work, as Redis does.
+    let mut sizes = Vec::with_capacity(keys.len());
+    for k in keys {
+        sizes.push(read(ctx, k)?.map(|v| set_len(v)));
+    }
+    let Some(first_len) = sizes[0] else {
         return Ok(Vec::new());
     };
-    let others: std::collections::HashSet<Vec<u8>> = iter.flatten().flatten().collect();
-    Ok(first.into_iter().filter(|m| !others.contains(m)).collect())
+    let (mut algo_one, mut algo_two) = (0usize, 0usize);
+    for n in sizes.iter().flatten() {
+        algo_one += first_len;
+        algo_two += n;
+    }
+    algo_one /= 2;
+    let first = match read(ctx, &keys[0])? {
+        Some(v) => members(v),
+        None => return Ok(Vec::new()),
+    };
+    if algo_one <= algo_two {
+        // Bigger sets first: a member they hold is dropped sooner.
+        let mut others: Vec<(usize, &Vec<u8>)> = keys[1..]
+            .iter()
+            .zip(&sizes[1..])
+            .filter_map(|(k, n)| n.map(|n| (n, k)))
+            .collect();
+        others.sort_by(|a, b| b.0.cmp(&a.0));
+        let now = ctx.srv.now_ms;
+        let mut out = Vec::new();
+        'members: for m in first {
+            for (_, k) in &others {
+                // `peek`: the keys were looked up (and counted) above.
+                if ctx
+                    .db()
+                    .peek(k, now)
+                    .is_some_and(|o| contains(&o.value, &m))
+                {
+                    continue 'members;
+                }
+            }
+            out.push(m);
+        }
+        Ok(out)
+    } else {
+        let mut left: std::collections::HashSet<Vec<u8>> = first.iter().cloned().collect();
+        for k in &keys[1..] {
+            if let Some(v) = read(ctx, k)? {
+                for m in members(v) {
+                    left.remove(&m);
+                }
+            }
+        }
+        Ok(first.into_iter().filter(|m| left.contains(m)).collect())
+    }
 }
+// ANCHOR_END: diff
 
 fn set_reply(items: Vec<Vec<u8>>) -> Reply {
     Reply::Set(items.into_iter().map(Reply::Bulk).collect())

@@ -655,7 +655,7 @@ fn diff(ctx: &mut Ctx, keys: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Reply> {
             .zip(&sizes[1..])
             .filter_map(|(k, n)| n.map(|n| (n, k)))
             .collect();
-        others.sort_by(|a, b| b.0.cmp(&a.0));
+        others.sort_by_key(|o| std::cmp::Reverse(o.0));
         let now = ctx.srv.now_ms;
         let mut out = Vec::new();
         'members: for m in first {

@@ -258,7 +258,11 @@ pub fn members(v: &Value) -> Vec<Vec<u8>> {
 
 fn set_len(v: &Value) -> usize {
     match v {
-        Value::SetInt(is) => open(is).len(),
+        // The intset header keeps the length (bytes 4..8): no copy needed.
+        Value::SetInt(is) => match is.as_bytes().get(4..8) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]) as usize,
+            _ => open(is).len(),
+        },
         Value::SetTable(d) => d.len(),
         _ => 0,
     }

@@ -170,30 +170,7 @@ pub fn yes_no(b: bool) -> String {
 /// zeros, no `-0`, no overflow. This is what Redis accepts as a number
 /// anywhere in the protocol, so the same function would serve INCRBY.
 pub fn parse_strict_i64(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let (neg, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, b),
-    };
-    match digits {
-        [b'0'] if !neg => return Some(0),
-        [b'1'..=b'9', ..] => {}
-        _ => return None,
-    }
-    // Accumulate negatively so that i64::MIN, whose magnitude has no
-    // positive counterpart, parses without overflow.
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
-    }
-    if neg {
-        Some(v)
-    } else {
-        v.checked_neg()
-    }
+    crate::ds::strconv::parse_i64(s.as_bytes())
 }
 
 /// C's `strtoll`/`strtol` used with an "all input consumed" check, as Redis

@@ -79,42 +79,9 @@ const ENC_32BIT_INT: u8 = 0xF3;
 const ENC_64BIT_INT: u8 = 0xF4;
 // ANCHOR_END: encodings
 
-// ANCHOR: parse_int
-/// Reads `s` as an integer only if writing that integer back in decimal
-/// gives exactly `s`: an optional `-`, then `0` alone or a digit 1-9 followed
-/// by digits, within `i64`. So `"123"` and `"-5"` are integers, while
-/// `"0123"`, `"+1"`, `" 1"`, `"-0"` and `"1e3"` are not. These are Redis's
-/// `string2ll` rules. A string that passes can be stored as a number and
-/// given back byte for byte; one that fails must be kept as bytes.
-pub fn parse_int(s: &[u8]) -> Option<i64> {
-    let (negative, digits) = match s {
-        [b'-', rest @ ..] => (true, rest),
-        _ => (false, s),
-    };
-    match digits {
-        [b'0'] if !negative => return Some(0),
-        [b'1'..=b'9', ..] => {}
-        _ => return None,
-    }
-    // 19 digits always fit a u64 (10^19 - 1 < 2^64); i64 needs at most 19.
-    if digits.len() > 19 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(d - b'0');
-    }
-    if negative {
-        // -2^63 is the one magnitude that fits only negated.
-        (v <= 1 << 63).then(|| (v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-// ANCHOR_END: parse_int
+// The canonical-integer rule lives in `strconv.rs`; listpacks store such
+// strings as integers.
+pub use super::strconv::parse_i64 as parse_int;
 
 /// Writes `v` in decimal into the end of `buf` and returns the digits.
 /// Twenty bytes hold every i64, `-9223372036854775808` included.

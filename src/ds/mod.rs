@@ -16,3 +16,4 @@ pub mod lzf;
 pub mod quicklist;
 pub mod sds;
 pub mod siphash;
+pub mod strconv;

@@ -476,3 +476,38 @@ fn port_zero_with_no_unix_socket_refuses_to_start() {
     assert_eq!(out.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn soft_output_limit_closes_a_client_that_stays_over_it_for_its_seconds() {
+    // What if a client goes over the soft limit once and then nothing new
+    // is sent to it? The cron must still close it after the seconds pass.
+    let server = Server::start();
+    let mut admin = server.client();
+    assert_eq!(
+        admin.cmd_raw(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 1mb 1"
+        ]),
+        b"+OK\r\n"
+    );
+    let big = "z".repeat(1_000_000);
+    assert_eq!(admin.cmd_raw(&["SET", "big", &big]), b"+OK\r\n");
+    let mut s = TcpStream::connect(server.addr()).expect("connect");
+    let mut batch = Vec::new();
+    for _ in 0..30 {
+        batch.extend_from_slice(&common::encode_command(&[b"GET", b"big"]));
+    }
+    s.write_all(&batch).expect("write");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = admin.cmd(&["INFO", "stats"]);
+        let text = String::from_utf8_lossy(info.as_bytes().expect("text")).to_string();
+        if text.contains("client_output_buffer_limit_disconnections:1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "soft limit never enforced");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

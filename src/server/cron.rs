@@ -37,6 +37,7 @@ pub fn server_cron(srv: &mut Server, el: &mut EventLoop) -> u64 {
     crate::alloc::update_peak();
 
     close_idle_clients(srv, el);
+    enforce_soft_output_limits(srv);
 
     if let Some((_, until)) = srv.pause {
         if srv.now_ms >= until {
@@ -113,6 +114,25 @@ fn close_idle_clients(srv: &mut Server, el: &mut EventLoop) {
         if let Some(c) = networking::take_client(srv, fd) {
             crate::log!(Verbose, "Closing idle client");
             networking::free_client(srv, el, c);
+        }
+    }
+}
+
+/// A client over its soft output limit is closed once it has stayed over
+/// for the limit's seconds — even if no new reply arrives to trigger the
+/// check in `add_reply` (a subscriber whose channel went quiet).
+fn enforce_soft_output_limits(srv: &mut Server) {
+    let over: Vec<i32> = srv
+        .clients
+        .iter()
+        .flatten()
+        .filter(|c| c.soft_limit_since_ms != 0)
+        .map(|c| c.fd)
+        .collect();
+    for fd in over {
+        if let Some(mut c) = networking::take_client(srv, fd) {
+            networking::check_output_limits(srv, &mut c);
+            srv.clients[fd as usize] = Some(c);
         }
     }
 }

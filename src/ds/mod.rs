@@ -16,4 +16,5 @@ pub mod lzf;
 pub mod quicklist;
 pub mod sds;
 pub mod siphash;
+pub mod skiplist;
 pub mod strconv;

@@ -26,25 +26,10 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::diff::{expect, same, Pair};
+use common::diff::{cmd, expect, same, same_owned, Pair};
 use common::Client;
 
 const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-/// Run a script built at run time (values that are computed, not literal).
-fn same_owned(pair: &Pair, script: &[Vec<String>]) {
-    let cmds: Vec<Vec<&str>> = script
-        .iter()
-        .map(|c| c.iter().map(String::as_str).collect())
-        .collect();
-    let refs: Vec<&[&str]> = cmds.iter().map(Vec::as_slice).collect();
-    same(pair, &refs);
-}
-
-/// One command of a run-time script.
-fn cmd(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
 
 // ---------------------------------------------------------------------------
 // LPUSH, RPUSH, LPUSHX, RPUSHX, LLEN

@@ -27,47 +27,10 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::diff::{expect, same, Pair};
-use common::{Client, RespValue};
+use common::diff::{cmd, encoding, expect, same, same_owned, strings, Pair};
+use common::Client;
 
 const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-/// Run a script built at run time (values that are computed, not literal).
-fn same_owned(pair: &Pair, script: &[Vec<String>]) {
-    let cmds: Vec<Vec<&str>> = script
-        .iter()
-        .map(|c| c.iter().map(String::as_str).collect())
-        .collect();
-    let refs: Vec<&[&str]> = cmds.iter().map(Vec::as_slice).collect();
-    same(pair, &refs);
-}
-
-/// One command of a run-time script.
-fn cmd(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
-
-/// The elements of an array reply, as strings; panics with the reply
-/// otherwise (the servers are trusted here, not the client input).
-fn strings(name: &str, reply: &RespValue) -> Vec<String> {
-    let Some(items) = reply.as_array() else {
-        panic!("{name}: expected an array, got {reply}");
-    };
-    items
-        .iter()
-        .map(|v| match v.as_str() {
-            Some(s) => s.to_string(),
-            None => panic!("{name}: expected bulk strings, got {reply}"),
-        })
-        .collect()
-}
-
-fn encoding(c: &mut Client, key: &str) -> String {
-    c.cmd(&["OBJECT", "ENCODING", key])
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 // ---------------------------------------------------------------------------
 // HSET, HSETNX, HMSET, HGET, HMGET

@@ -70,7 +70,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{fresh_temp_dir, parse_reply, redis_tools_available, Client, Server};
+use super::{fresh_temp_dir, parse_reply, redis_tools_available, Client, RespValue, Server};
 
 /// How long `RedisServer::start` waits for PING to be answered.
 const REDIS_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -534,4 +534,45 @@ pub fn escape(bytes: &[u8]) -> String {
     }
     s.push('"');
     s
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers shared by the chapter test files
+// ---------------------------------------------------------------------------
+
+/// Run a script built at run time (values that are computed, not literal).
+pub fn same_owned(pair: &Pair, script: &[Vec<String>]) {
+    let cmds: Vec<Vec<&str>> = script
+        .iter()
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = cmds.iter().map(Vec::as_slice).collect();
+    same(pair, &refs);
+}
+
+/// One command of a run-time script.
+pub fn cmd(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// The elements of an array reply, as strings; panics with the reply
+/// otherwise (the servers are trusted here, not the client input).
+pub fn strings(name: &str, reply: &RespValue) -> Vec<String> {
+    let Some(items) = reply.as_array() else {
+        panic!("{name}: expected an array, got {reply}");
+    };
+    items
+        .iter()
+        .map(|v| match v.as_str() {
+            Some(s) => s.to_string(),
+            None => panic!("{name}: expected bulk strings, got {reply}"),
+        })
+        .collect()
+}
+
+pub fn encoding(c: &mut Client, key: &str) -> String {
+    c.cmd(&["OBJECT", "ENCODING", key])
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }

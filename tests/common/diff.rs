@@ -64,13 +64,16 @@
 //! Not here: the scripts themselves (each chapter's test file).
 
 use std::fs;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{fresh_temp_dir, parse_reply, redis_tools_available, Client, RespValue, Server};
+use super::{
+    encode_command, fresh_temp_dir, parse_reply, redis_tools_available, Client, RespValue, Server,
+};
 
 /// How long `RedisServer::start` waits for PING to be answered.
 const REDIS_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -205,16 +208,34 @@ fn spawn_redis(port: u16, dir: &std::path::Path) -> Result<Child, String> {
 }
 
 /// Does the server on `port` answer PING, and is it process `pid`?
-/// Connection errors just mean "not yet".
+/// Every failure just means "not yet": the port may briefly belong to
+/// another test's probe, so nothing here may panic.
 fn answers_ping_as(port: u16, pid: u32) -> bool {
-    if TcpStream::connect(("127.0.0.1", port)).is_err() {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut ask = |args: &[&[u8]]| -> Option<RespValue> {
+        s.write_all(&encode_command(args)).ok()?;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Ok(Some((v, _))) = parse_reply(&buf, 0) {
+                return Some(v);
+            }
+            let n = s.read(&mut chunk).ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    };
+    if ask(&[b"PING"]) != Some(RespValue::simple("PONG")) {
         return false;
     }
-    let mut c = Client::connect(&format!("127.0.0.1:{port}"));
-    if c.cmd_raw(&["PING"]) != b"+PONG\r\n" {
+    let Some(info) = ask(&[b"INFO", b"server"]) else {
         return false;
-    }
-    let info = c.cmd(&["INFO", "server"]);
+    };
     let want = format!("process_id:{pid}");
     info.as_str()
         .map(|s| s.lines().any(|l| l.trim_end() == want))

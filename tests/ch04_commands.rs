@@ -84,9 +84,10 @@ fn get_set_del_exists_round_trip() {
 fn set_with_px_expires_lazily() {
     let server = Server::from_env_or_start();
     let mut c = server.client();
-    assert_eq!(c.cmd_raw(&["SET", "t", "v", "PX", "100"]), b"+OK\r\n");
+    // 800 ms leaves room for a stalled CI machine between SET and GET.
+    assert_eq!(c.cmd_raw(&["SET", "t", "v", "PX", "800"]), b"+OK\r\n");
     assert_eq!(c.cmd_raw(&["GET", "t"]), b"$1\r\nv\r\n");
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    std::thread::sleep(std::time::Duration::from_millis(900));
     assert_eq!(c.cmd_raw(&["GET", "t"]), b"$-1\r\n");
     assert_eq!(
         c.cmd_raw(&["SET", "t", "v", "EX", "0"]),

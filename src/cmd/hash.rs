@@ -219,7 +219,13 @@ fn convert(v: &mut Value) {
 /// Sets `field` to `value`; true if the field is new. Converts first if
 /// the field or value is too long, after if the count got too large.
 fn hash_set(v: &mut Value, field: &[u8], value: &[u8], lim: &Limits) -> bool {
-    if matches!(v, Value::HashLp(_)) && (field.len() > lim.value || value.len() > lim.value) {
+    // Redis's lpSafeToAdd as well: even with huge configured limits a
+    // listpack never grows past listpack::SAFETY_LIMIT (1 GB), far below
+    // what its u32 header can describe.
+    let too_big =
+        |bytes: &Sds| bytes.len() + field.len() + value.len() > crate::ds::listpack::SAFETY_LIMIT;
+    if matches!(v, Value::HashLp(b) if field.len() > lim.value || value.len() > lim.value || too_big(b))
+    {
         convert(v);
     }
     let new = match v {
@@ -604,23 +610,15 @@ fn hscan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             }
             0
         }
-        Value::HashTable(d) => {
-            let mut cursor = opts.cursor;
-            let mut visits = 0;
-            loop {
-                cursor = d.scan(cursor, |k, val| {
-                    if opts.matches(k.as_bytes()) {
-                        out.push(k.to_vec());
-                        out.push(val.to_vec());
-                    }
-                });
-                visits += 1;
-                if cursor == 0 || out.len() / 2 >= opts.count || visits >= opts.count * 10 {
-                    break;
-                }
+        Value::HashTable(d) => super::scan_dict(d, opts.cursor, opts.count, |k, val| {
+            if opts.matches(k.as_bytes()) {
+                out.push(k.to_vec());
+                out.push(val.to_vec());
+                1
+            } else {
+                0
             }
-            cursor
-        }
+        }),
         _ => 0,
     };
     super::set::scan_reply(next, out)

@@ -290,22 +290,18 @@ fn scan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.srv.now_ms as i64;
     let db = ctx.db();
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let mut visits = 0;
-    loop {
-        cursor = db.keys.scan(cursor, |k, o| {
-            let name_ok = pattern.is_none_or(|p| glob_match(p, k.as_bytes(), false));
-            let type_ok = type_filter
-                .as_deref()
-                .is_none_or(|t| t == o.obj_type().name().as_bytes());
-            if name_ok && type_ok {
-                found.push(k.to_vec());
-            }
-        });
-        visits += 1;
-        if cursor == 0 || found.len() >= count || visits >= count * 10 {
-            break;
+    cursor = super::scan_dict(&db.keys, cursor, count, |k, o| {
+        let name_ok = pattern.is_none_or(|p| glob_match(p, k.as_bytes(), false));
+        let type_ok = type_filter
+            .as_deref()
+            .is_none_or(|t| t == o.obj_type().name().as_bytes());
+        if name_ok && type_ok {
+            found.push(k.to_vec());
+            1
+        } else {
+            0
         }
-    }
+    });
     let items = found
         .into_iter()
         .filter(|k| db.expires.get(k.as_slice()).is_none_or(|&w| w > now))

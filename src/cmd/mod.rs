@@ -281,6 +281,27 @@ pub fn table() -> Vec<&'static Command> {
     groups.iter().flat_map(|g| g.iter()).collect()
 }
 
+/// The *SCAN loop shared by SCAN, HSCAN and SSCAN: visit buckets from
+/// `cursor` until `count` items were emitted, the scan wrapped to 0, or
+/// 10 x `count` buckets were visited (Redis's bound, so a sparse table
+/// cannot make one call walk the whole table). `visit` returns how many
+/// items it emitted for an entry. Returns the next cursor.
+pub fn scan_dict<K: crate::ds::dict::DictKey, V>(
+    d: &Dict<K, V>,
+    mut cursor: u64,
+    count: usize,
+    mut visit: impl FnMut(&K, &V) -> usize,
+) -> u64 {
+    let (mut found, mut visits) = (0, 0);
+    loop {
+        cursor = d.scan(cursor, |k, v| found += visit(k, v));
+        visits += 1;
+        if cursor == 0 || found >= count || visits >= count * 10 {
+            return cursor;
+        }
+    }
+}
+
 /// A resolved command: its table entry and its id (invariant 2).
 #[derive(Clone, Copy)]
 pub struct Resolved {

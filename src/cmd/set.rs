@@ -777,22 +777,14 @@ fn sscan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             out = members(v).into_iter().filter(|m| opts.matches(m)).collect();
             0
         }
-        Value::SetTable(d) => {
-            let mut cursor = opts.cursor;
-            let mut visits = 0;
-            loop {
-                cursor = d.scan(cursor, |k, _| {
-                    if opts.matches(k.as_bytes()) {
-                        out.push(k.to_vec());
-                    }
-                });
-                visits += 1;
-                if cursor == 0 || out.len() >= opts.count || visits >= opts.count * 10 {
-                    break;
-                }
+        Value::SetTable(d) => super::scan_dict(d, opts.cursor, opts.count, |k, _| {
+            if opts.matches(k.as_bytes()) {
+                out.push(k.to_vec());
+                1
+            } else {
+                0
             }
-            cursor
-        }
+        }),
         _ => 0,
     };
     scan_reply(next, out)

@@ -6,6 +6,11 @@
 #   REQUESTS   redis-benchmark -n (x10 when pipelining)       default 100000
 #   TESTS      comma-separated redis-benchmark -t list        default ping_inline,ping_mbulk,set,get
 #   PIPELINES  space-separated -P values                      default "1 16"
+# Environment:
+#   CUSTOM     a command line to benchmark as one more test, named by its
+#              first word, e.g. CUSTOM="ZRANGEBYSCORE bigz 0 100 LIMIT 0 10"
+#   PRELOAD    a file of RESP commands fed to both servers with
+#              redis-cli --pipe before the first run (see benches/gen_zset.sh)
 #
 # Method (see chapters/benchmarks.md):
 # - both servers run on this machine with persistence off, one after the
@@ -50,6 +55,10 @@ for p in "$OX_PORT" "$RD_PORT"; do
     for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
+if [[ -n "${PRELOAD:-}" ]]; then
+    for p in "$OX_PORT" "$RD_PORT"; do redis-cli -p "$p" --pipe < "$PRELOAD" >/dev/null; done
+fi
+
 cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
 
 run_one() { # server port pid test pipeline
@@ -58,8 +67,10 @@ run_one() { # server port pid test pipeline
     # requests so each run lasts long enough to measure.
     (( $5 > 1 )) && n=$((REQUESTS * 10))
     before=$(cpu_ns "$3")
+    local what=(-t "$4")
+    [[ "$4" == custom ]] && read -r -a what <<< "$CUSTOM"
     rps=$(redis-benchmark -p "$2" -c "$CLIENTS" -n "$n" -r "$KEYSPACE" \
-        -t "$4" -P "$5" --csv | tail -n 1 | cut -d, -f2 | tr -d '"')
+        -P "$5" --csv "${what[@]}" | tail -n 1 | cut -d, -f2 | tr -d '"')
     after=$(cpu_ns "$3")
     local us
     us=$(awk -v t=$((after - before)) -v n="$n" 'BEGIN { printf "%.3f", t / 1e3 / n }')
@@ -68,6 +79,7 @@ run_one() { # server port pid test pipeline
 
 echo "server,test,pipeline,rps,cpu_us_per_req" > "$OUT"
 IFS=',' read -r -a test_list <<< "$TESTS"
+[[ -n "${CUSTOM:-}" ]] && test_list+=(custom)
 for round in $(seq "$ROUNDS"); do
     for P in $PIPELINES; do
         for t in "${test_list[@]}"; do

@@ -8,6 +8,9 @@
 #                     100 at a time
 #            hashes:  N hashes of 3 short fields (name, age, city)
 #            sets:    N sets of 5 small integers
+#            zset:    one sorted set of N members `member:N` with
+#                     random scores, ZADDed 100 at a time
+#            zsets:   N sorted sets of 5 members (a..e, small scores)
 #                                                  default strings
 #
 # Method (chapters/benchmarks.md, "Memory"):
@@ -48,6 +51,17 @@ elif dataset == "sets":
 elif dataset == "list":
     for start in range(1, n + 1, 100):
         cmd(b"RPUSH", b"biglist", *[b"element-%08d" % i for i in range(start, min(start + 100, n + 1))])
+elif dataset == "zset":
+    import random
+    rng = random.Random(42)
+    for start in range(1, n + 1, 100):
+        args = [b"ZADD", b"bigzset"]
+        for i in range(start, min(start + 100, n + 1)):
+            args += [b"%d" % rng.randrange(1 << 30), b"member:%d" % i]
+        cmd(*args)
+elif dataset == "zsets":
+    for i in range(1, n + 1):
+        cmd(b"ZADD", b"zset:%08d" % i, b"1", b"a", b"2", b"b", b"3.5", b"c", b"%d" % (i % 1000), b"d", b"7", b"e")
 else:
     sys.exit("unknown dataset " + dataset)
 PY

@@ -34,6 +34,7 @@ pub mod server;
 pub mod set;
 pub mod sort;
 pub mod string;
+pub mod zset;
 
 use crate::ds::dict::Dict;
 use crate::resp::Reply;
@@ -263,7 +264,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 13] = [
+    let groups: [&'static [Command]; 14] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -277,6 +278,7 @@ pub fn table() -> Vec<&'static Command> {
         sort::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
+        zset::COMMANDS,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

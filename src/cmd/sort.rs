@@ -191,10 +191,16 @@ fn sort_generic(ctx: &mut Ctx, argv: &[Vec<u8>], read_only: bool) -> Reply {
                 ..
             },
         ) => super::set::members(&o.value),
+        // A sorted set in its own order, lowest score first: BY nosort
+        // keeps it (reversed under DESC, below).
+        Some(o) if crate::db::zset::is_zset(&o.value) => crate::db::zset::pairs(&o.value)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect(),
         Some(_) => return Reply::error(ERR_WRONGTYPE),
     };
 
-    // Unsorted output of a list runs tail-first under DESC, as Redis
+    // Unsorted output of a list or sorted set runs tail-first under DESC, as Redis
     // iterates it from the other end.
     let elements = if opts.dont_sort && opts.desc {
         elements.into_iter().rev().collect()

@@ -30,6 +30,7 @@
 pub mod expire;
 pub mod key;
 pub mod object;
+pub mod zset;
 
 use crate::ds::dict::{Dict, XorShift64Star};
 use crate::ds::sds::Sds;

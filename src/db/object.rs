@@ -29,6 +29,7 @@
 //! Not here: which command creates which encoding (cmd/string.rs), the
 //! keyspace (db/mod.rs).
 
+use super::zset::SkipZset;
 use crate::ds::dict::Dict;
 use crate::ds::quicklist::Quicklist;
 use crate::ds::sds::Sds;
@@ -88,6 +89,11 @@ pub enum Value {
     SetInt(Sds),
     /// set / hashtable
     SetTable(Box<Dict<Sds, ()>>),
+    /// zset / listpack: member, score, ... in score order; exact-size
+    /// bytes, as HashLp (`db/zset.rs`).
+    ZsetLp(Sds),
+    /// zset / skiplist: a skiplist plus a member -> score dict.
+    ZsetSkip(Box<SkipZset>),
 }
 
 /// A value with its LRU/LFU field: 24 bytes in all.
@@ -106,6 +112,7 @@ pub enum ObjType {
     List,
     Hash,
     Set,
+    Zset,
 }
 
 impl ObjType {
@@ -115,6 +122,7 @@ impl ObjType {
             ObjType::List => "list",
             ObjType::Hash => "hash",
             ObjType::Set => "set",
+            ObjType::Zset => "zset",
         }
     }
 }
@@ -167,6 +175,7 @@ impl RObj {
             Value::List(_) => ObjType::List,
             Value::HashLp(_) | Value::HashTable(_) => ObjType::Hash,
             Value::SetInt(_) | Value::SetTable(_) => ObjType::Set,
+            Value::ZsetLp(_) | Value::ZsetSkip(_) => ObjType::Zset,
         }
     }
 
@@ -177,7 +186,8 @@ impl RObj {
             Value::Inline(_) | Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
-            Value::HashLp(_) => "listpack",
+            Value::HashLp(_) | Value::ZsetLp(_) => "listpack",
+            Value::ZsetSkip(_) => "skiplist",
             Value::SetInt(_) => "intset",
             Value::HashTable(_) | Value::SetTable(_) => "hashtable",
         }
@@ -221,7 +231,9 @@ impl RObj {
             | Value::HashLp(_)
             | Value::HashTable(_)
             | Value::SetInt(_)
-            | Value::SetTable(_) => return None,
+            | Value::SetTable(_)
+            | Value::ZsetLp(_)
+            | Value::ZsetSkip(_) => return None,
             Value::Int(n) => Some(n.to_string().into_bytes()),
             Value::Inline(s) => Some(s.as_bytes().to_vec()),
             Value::Emb(s) => Some(s.to_vec()),
@@ -253,6 +265,7 @@ impl RObj {
             Value::SetTable(d) => {
                 d.memory_usage() + d.keys().map(|k| k.alloc_size()).sum::<usize>()
             }
+            Value::ZsetLp(_) | Value::ZsetSkip(_) => super::zset::heap_size(&self.value),
         }
     }
 }

@@ -7,8 +7,7 @@
 //! "Skip Lists: A Probabilistic Alternative to Balanced Trees", 1990). Each
 //! forward link also records how many level-0 steps it jumps (its `span`),
 //! so adding up the spans along a search path gives a node's rank, and
-//! "the element at rank r" is a search too. Nodes live in one arena `Vec`
-//! and point at each other by index, which keeps the whole file safe Rust.
+//! "the element at rank r" is a search too.
 //!
 //! ```text
 //!  (span) on each link; ranks are 1-based, the head is rank 0
@@ -18,31 +17,61 @@
 //!      0           1        2         3         4         5          <- rank
 //! ```
 //!
+//! Nodes live in one arena `Vec` and name each other by `u32` index, which
+//! keeps the whole file safe Rust. Memory is the design's other constraint:
+//! a million-member sorted set keeps one of these per member, so a node is
+//! 32 bytes. Its level-0 link sits inline (three nodes in four have no
+//! other), and the links of levels 1 and up live in a second shared `Vec`,
+//! the link pool, as one run of `height - 1` links per node:
+//!
+//! ```text
+//!  arena slot (32 bytes)
+//!  [ score f64 | member Sds | backward u32 | next0 u32 | upper u32 | height u8 | pad ]
+//!       8            8            4             4           4           1        3
+//!                    |                                      |
+//!                    v                                      v
+//!        [hdr| member bytes ]   pool: .. | L1 {next,span} | L2 {next,span} | ..
+//!        one exact-size block           8 bytes per link, height - 1 of them
+//! ```
+//!
 //! Invariants:
 //! 1. Level 0, followed from the head, visits every live node exactly once,
 //!    in strictly increasing (score, member) order; `len` counts them and
 //!    `tail` is the last one.
 //! 2. A node of height h (1..=32) is linked into levels 0..h and no others,
-//!    in the same order as on level 0.
+//!    in the same order as on level 0. Its level-0 link is `next0`; its
+//!    links on levels 1..h are the h - 1 pool entries from `upper` on.
 //! 3. A link's `span` is the number of level-0 steps it jumps over: the rank
 //!    of its target minus the rank of its source (head = 0). A link to nil
-//!    spans the nodes left after its source (`len - rank`).
+//!    spans the nodes left after its source (`len - rank`). On level 0 this
+//!    makes the span 1, or 0 for the tail's nil link, so it is not stored.
 //! 4. `backward` is the level-0 predecessor, or nil for the first node.
 //! 5. `level` is the tallest node's height (at least 1); the head's links
 //!    at `level` and above are nil with span 0.
-//! 6. Every arena slot but the head is either live or on the free list,
-//!    never both.
+//! 6. Every arena slot but the head is either live, holding a member, or
+//!    on the free list, holding none; never both. `member_bytes` is the sum
+//!    of the live members' `alloc_size()`.
+//! 7. Every pool entry belongs to exactly one run: the head's 31, a live
+//!    node's h - 1, or a free run of k entries listed once in
+//!    `pool_free[k]`. A node of height 1 has no run (`upper` is nil).
 //!
 //! Ordering is by score, then by member bytes. Scores are never NaN (the
 //! callers reject NaN before it gets here).
+//!
+//! Limits: indexes, ranks and spans are `u32`, with `u32::MAX` meaning nil,
+//! so a list holds at most `MAX_LEN` (2^32 - 2) members. Inserting past that
+//! panics rather than wrapping an index; the sorted-set layer refuses to
+//! grow a set that far first.
 //!
 //! Not here: the member -> score dict that sorted sets pair with this
 //! (db/), score and range parsing, replies, and the listpack encoding of
 //! small sorted sets.
 
+use super::sds::Sds;
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
+use std::mem::size_of;
 
 // ANCHOR: consts
 /// Tallest a node can be. With p = 1/4, level k is reached by 1 node in
@@ -51,30 +80,45 @@ pub const MAX_LEVEL: usize = 32;
 /// A coin that lands "promote" one time in four: a random 16-bit number
 /// below a quarter of 0xFFFF.
 const PROMOTE_BELOW: u64 = 0xFFFF / 4;
+/// Most members a list can hold: slot indexes are `u32`, `u32::MAX` is
+/// nil, and slot 0 is the head, which leaves 2^32 - 2 slots for members.
+pub const MAX_LEN: usize = u32::MAX as usize - 1;
 // ANCHOR_END: consts
 
-/// "No node": the end of a list, or no backward neighbour.
-const NIL: usize = usize::MAX;
+/// "No node": the end of a list, no backward neighbour, or no pool run.
+const NIL: u32 = u32::MAX;
 /// The head is a sentinel in slot 0 with MAX_LEVEL links and no key.
-const HEAD: usize = 0;
+const HEAD: u32 = 0;
+const NIL_LINK: Link = Link { next: NIL, span: 0 };
 
 // ANCHOR: types
 /// One forward link: which node comes next on this level, and how many
 /// level-0 steps that is (invariant 3).
 #[derive(Debug, Clone, Copy)]
 struct Link {
-    next: usize,
-    span: usize,
+    next: u32,
+    span: u32,
 }
 
+/// One arena slot: 32 bytes, checked by a test. `repr(C)` keeps the
+/// fields in the order drawn in the header (29 bytes of fields, 3 of
+/// padding to the 8-byte alignment), so the drawing is the real layout.
 #[derive(Debug)]
+#[repr(C)]
 struct Node {
     score: f64,
-    member: Vec<u8>,
+    /// `None` for the head and for free slots (invariant 6). `Option<Sds>`
+    /// costs nothing: an `Sds` is a non-null pointer, so `None` is null.
+    member: Option<Sds>,
     /// Level-0 predecessor, for reverse iteration (invariant 4).
-    backward: usize,
-    /// `links[i]` is this node's link on level i; `links.len()` is its height.
-    links: Vec<Link>,
+    backward: u32,
+    /// Level-0 successor. Its span is implied: 1, or 0 when nil (invariant 3).
+    next0: u32,
+    /// Start of this node's links for levels 1..height in the pool, or nil
+    /// for a node of height 1 (invariant 7).
+    upper: u32,
+    /// 1..=MAX_LEVEL; 0 marks a free slot.
+    height: u8,
 }
 
 /// A sorted sequence of (score, member) pairs with O(log N) insert, delete,
@@ -83,14 +127,30 @@ struct Node {
 pub struct SkipList {
     /// Slot 0 is the head. Freed slots are reused through `free`.
     nodes: Vec<Node>,
-    free: Vec<usize>,
-    tail: usize,
-    len: usize,
+    free: Vec<u32>,
+    /// Links of levels 1 and up, one run per node taller than 1.
+    pool: Vec<Link>,
+    /// `pool_free[k]` holds the starts of free runs of k links, so the
+    /// next node of height k + 1 reuses one. Grown on the first release.
+    pool_free: Vec<Vec<u32>>,
+    /// Sum of the live members' `alloc_size()`, for `memory_usage`.
+    member_bytes: usize,
+    tail: u32,
+    len: u32,
     level: usize,
     /// xorshift64* state; never zero.
     rng: u64,
 }
 // ANCHOR_END: types
+
+impl Node {
+    fn member(&self) -> &[u8] {
+        match &self.member {
+            Some(m) => m.as_bytes(),
+            None => &[],
+        }
+    }
+}
 
 /// One end of a lexicographic range, as ZRANGEBYLEX spells them: `-`, `+`,
 /// `[member` and `(member`.
@@ -166,8 +226,8 @@ fn mix_seed(seed: u64) -> u64 {
 /// Where a descent stopped: on each level, the last node it passed
 /// (`update[i]`, the head if none), and that node's 1-based rank.
 struct Path {
-    update: [usize; MAX_LEVEL],
-    rank: [usize; MAX_LEVEL],
+    update: [u32; MAX_LEVEL],
+    rank: [u32; MAX_LEVEL],
 }
 
 impl Default for SkipList {
@@ -189,13 +249,19 @@ impl SkipList {
     pub fn with_seed(seed: u64) -> Self {
         let head = Node {
             score: 0.0,
-            member: Vec::new(),
+            member: None,
             backward: NIL,
-            links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL],
+            next0: NIL,
+            // The head's 31 upper links are the pool's first run.
+            upper: 0,
+            height: MAX_LEVEL as u8,
         };
         SkipList {
             nodes: vec![head],
             free: Vec::new(),
+            pool: vec![NIL_LINK; MAX_LEVEL - 1],
+            pool_free: Vec::new(),
+            member_bytes: 0,
             tail: NIL,
             len: 0,
             level: 1,
@@ -204,15 +270,30 @@ impl SkipList {
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    // ANCHOR: memory_usage
+    /// Heap bytes this list owns: arena, pool and free lists by capacity,
+    /// plus each member's block as `Sds::alloc_size` counts it (header and
+    /// capacity, before the allocator rounds it up). O(1): the members'
+    /// share is kept up to date by insert and delete (invariant 6).
+    pub fn memory_usage(&self) -> usize {
+        let free_runs: usize = self.pool_free.iter().map(Vec::capacity).sum();
+        self.nodes.capacity() * size_of::<Node>()
+            + self.pool.capacity() * size_of::<Link>()
+            + (self.free.capacity() + free_runs) * size_of::<u32>()
+            + self.pool_free.capacity() * size_of::<Vec<u32>>()
+            + self.member_bytes
+    }
+    // ANCHOR_END: memory_usage
+
     // ---------------------------------------------------------------------
-    // Randomness and the arena
+    // Randomness, the arena and the link pool
     // ---------------------------------------------------------------------
 
     /// xorshift64* (Vigna, 2016): three shifts and a multiply, plenty for
@@ -239,37 +320,120 @@ impl SkipList {
     }
     // ANCHOR_END: random_level
 
-    fn alloc(&mut self, score: f64, member: Vec<u8>, height: usize) -> usize {
-        let node = Node {
-            score,
-            member,
-            backward: NIL,
-            links: vec![Link { next: NIL, span: 0 }; height],
-        };
-        match self.free.pop() {
-            Some(id) => {
-                self.nodes[id] = node;
-                id
+    // ANCHOR: links
+    /// Node `x`'s link on level `i` (below its height). Level 0's span is
+    /// not stored; invariant 3 says what it must be.
+    #[inline]
+    fn link(&self, x: u32, i: usize) -> Link {
+        let n = &self.nodes[x as usize];
+        if i == 0 {
+            Link {
+                next: n.next0,
+                span: u32::from(n.next0 != NIL),
             }
-            None => {
-                self.nodes.push(node);
-                self.nodes.len() - 1
-            }
+        } else {
+            self.pool[n.upper as usize + i - 1]
         }
     }
 
-    /// Returns an unlinked slot to the free list and hands back its member.
-    fn release(&mut self, id: usize) -> Vec<u8> {
-        let node = &mut self.nodes[id];
-        node.links = Vec::new();
-        node.backward = NIL;
-        self.free.push(id);
-        std::mem::take(&mut node.member)
+    /// Node `x`'s stored link on level `i` >= 1.
+    #[inline]
+    fn upper_mut(&mut self, x: u32, i: usize) -> &mut Link {
+        debug_assert!(i >= 1, "level 0 has no stored link");
+        let at = self.nodes[x as usize].upper as usize + i - 1;
+        &mut self.pool[at]
     }
 
-    fn next0(&self, id: usize) -> usize {
-        self.nodes[id].links[0].next
+    #[inline]
+    fn set_link(&mut self, x: u32, i: usize, link: Link) {
+        if i == 0 {
+            // The span arithmetic must agree with the implied span.
+            debug_assert_eq!(link.span, u32::from(link.next != NIL));
+            self.nodes[x as usize].next0 = link.next;
+        } else {
+            *self.upper_mut(x, i) = link;
+        }
     }
+    // ANCHOR_END: links
+
+    fn next0(&self, x: u32) -> u32 {
+        self.nodes[x as usize].next0
+    }
+
+    /// Compares node `x`'s key with (score, member).
+    fn cmp_node(&self, x: u32, score: f64, member: &[u8]) -> Ordering {
+        let n = &self.nodes[x as usize];
+        cmp_key(n.score, n.member(), score, member)
+    }
+
+    // ANCHOR: alloc
+    /// Takes a run of `k` pool links: a freed run of the same length if
+    /// there is one, else new entries at the end. Nil for `k == 0`.
+    fn alloc_links(&mut self, k: usize) -> u32 {
+        if k == 0 {
+            return NIL;
+        }
+        if let Some(at) = self.pool_free.get_mut(k).and_then(Vec::pop) {
+            return at;
+        }
+        let at = self.pool.len();
+        // The start must fit a u32. Reaching this takes billions of tall
+        // nodes, which MAX_LEN rules out long before in practice.
+        assert!(at + k < NIL as usize, "skiplist link pool full");
+        self.pool.resize(at + k, NIL_LINK);
+        at as u32
+    }
+
+    /// Puts a node in a free slot (or a new one) with a fresh run of links.
+    /// The caller links it in.
+    fn alloc(&mut self, score: f64, member: Sds, height: usize) -> u32 {
+        let upper = self.alloc_links(height - 1);
+        self.member_bytes += member.alloc_size();
+        let node = Node {
+            score,
+            member: Some(member),
+            backward: NIL,
+            next0: NIL,
+            upper,
+            height: height as u8,
+        };
+        if let Some(id) = self.free.pop() {
+            self.nodes[id as usize] = node;
+            return id;
+        }
+        // Free slots go first, so a push means every slot is live: this is
+        // the MAX_LEN limit. Panic instead of handing out index NIL.
+        assert!(
+            self.nodes.len() < NIL as usize,
+            "skiplist full: at most {MAX_LEN} members"
+        );
+        self.nodes.push(node);
+        (self.nodes.len() - 1) as u32
+    }
+
+    /// Returns an unlinked slot and its run of links to the free lists and
+    /// hands back its member.
+    fn release(&mut self, id: u32) -> Sds {
+        let n = &mut self.nodes[id as usize];
+        let k = usize::from(n.height) - 1;
+        let upper = n.upper;
+        n.height = 0;
+        n.upper = NIL;
+        n.next0 = NIL;
+        n.backward = NIL;
+        debug_assert!(n.member.is_some(), "a live node holds a member");
+        let member = n.member.take().unwrap_or_default();
+        self.member_bytes -= member.alloc_size();
+        self.free.push(id);
+        if k > 0 {
+            if self.pool_free.len() <= k {
+                self.pool_free.resize_with(k + 1, Vec::new);
+            }
+            self.pool_free[k].push(upper);
+        }
+        member
+    }
+    // ANCHOR_END: alloc
 
     // ---------------------------------------------------------------------
     // The descent every operation shares
@@ -283,7 +447,7 @@ impl SkipList {
     ///
     /// The rank of a node is the sum of the spans walked to reach it, so
     /// the path records it for free (invariant 3).
-    fn descend(&self, mut go_past: impl FnMut(&Node, usize) -> bool) -> Path {
+    fn descend(&self, mut go_past: impl FnMut(&Node, u32) -> bool) -> Path {
         let mut path = Path {
             update: [HEAD; MAX_LEVEL],
             rank: [0; MAX_LEVEL],
@@ -292,8 +456,8 @@ impl SkipList {
         let mut rank = 0;
         for i in (0..self.level).rev() {
             loop {
-                let link = self.nodes[x].links[i];
-                if link.next != NIL && go_past(&self.nodes[link.next], rank + link.span) {
+                let link = self.link(x, i);
+                if link.next != NIL && go_past(&self.nodes[link.next as usize], rank + link.span) {
                     rank += link.span;
                     x = link.next;
                 } else {
@@ -309,14 +473,16 @@ impl SkipList {
 
     /// Path to the last node strictly before (score, member).
     fn path_before(&self, score: f64, member: &[u8]) -> Path {
-        self.descend(|n, _| cmp_key(n.score, &n.member, score, member) == Ordering::Less)
+        self.descend(|n, _| cmp_key(n.score, n.member(), score, member) == Ordering::Less)
     }
 
     /// The node with 1-based rank `rank1`, or nil.
-    fn node_at_rank1(&self, rank1: usize) -> usize {
-        if rank1 == 0 || rank1 > self.len {
+    fn node_at_rank1(&self, rank1: usize) -> u32 {
+        if rank1 == 0 || rank1 > self.len() {
             return NIL;
         }
+        // rank1 <= len < u32::MAX, so it fits.
+        let rank1 = rank1 as u32;
         let path = self.descend(|_, r| r <= rank1);
         if path.rank[0] == rank1 {
             path.update[0]
@@ -329,26 +495,29 @@ impl SkipList {
     // Insert and delete
     // ---------------------------------------------------------------------
 
-    /// Adds (score, member). The caller guarantees the pair is not present
-    /// (sorted sets check their dict first) and that score is not NaN.
+    /// Adds (score, member), copying the member into an exact-size `Sds`.
+    /// The caller guarantees the pair is not present (sorted sets check
+    /// their dict first) and that score is not NaN.
     pub fn insert(&mut self, score: f64, member: &[u8]) {
-        self.insert_owned(score, member.to_vec());
+        self.insert_sds(score, Sds::new(member));
     }
 
     // ANCHOR: insert
-    fn insert_owned(&mut self, score: f64, member: Vec<u8>) -> usize {
+    /// `insert` for a member the caller already holds as an `Sds`: the
+    /// list keeps that block, with no copy.
+    pub fn insert_sds(&mut self, score: f64, member: Sds) {
         let height = self.random_level();
-        self.insert_with_height(score, member, height)
+        self.insert_with_height(score, member, height);
     }
 
     /// Links a new node of the given height (1..=MAX_LEVEL) into place.
-    fn insert_with_height(&mut self, score: f64, member: Vec<u8>, height: usize) -> usize {
+    fn insert_with_height(&mut self, score: f64, member: Sds, height: usize) -> u32 {
         debug_assert!(!score.is_nan(), "NaN scores are rejected by callers");
         debug_assert!((1..=MAX_LEVEL).contains(&height));
         let mut path = self.path_before(score, &member);
         debug_assert!({
             let n = self.next0(path.update[0]);
-            n == NIL || cmp_key(self.nodes[n].score, &self.nodes[n].member, score, &member).is_ne()
+            n == NIL || self.cmp_node(n, score, &member).is_ne()
         });
 
         if height > self.level {
@@ -356,7 +525,7 @@ impl SkipList {
             for i in self.level..height {
                 path.update[i] = HEAD;
                 path.rank[i] = 0;
-                self.nodes[HEAD].links[i].span = self.len;
+                self.upper_mut(HEAD, i).span = self.len;
             }
             self.level = height;
         }
@@ -368,27 +537,29 @@ impl SkipList {
         // jump what is left of the old span.
         for i in 0..height {
             let prev = path.update[i];
-            let old = self.nodes[prev].links[i];
+            let old = self.link(prev, i);
             let to_new = path.rank[0] - path.rank[i];
-            self.nodes[id].links[i] = Link {
+            let ours = Link {
                 next: old.next,
                 span: old.span - to_new,
             };
-            self.nodes[prev].links[i] = Link {
+            self.set_link(id, i, ours);
+            let theirs = Link {
                 next: id,
                 span: to_new + 1,
             };
+            self.set_link(prev, i, theirs);
         }
         // Links above our height pass over the new node: one step longer.
         for i in height..self.level {
-            self.nodes[path.update[i]].links[i].span += 1;
+            self.upper_mut(path.update[i], i).span += 1;
         }
 
         let prev0 = path.update[0];
-        self.nodes[id].backward = if prev0 == HEAD { NIL } else { prev0 };
+        self.nodes[id as usize].backward = if prev0 == HEAD { NIL } else { prev0 };
         match self.next0(id) {
             NIL => self.tail = id,
-            next => self.nodes[next].backward = id,
+            next => self.nodes[next as usize].backward = id,
         }
         self.len += 1;
         id
@@ -398,29 +569,33 @@ impl SkipList {
     // ANCHOR: unlink
     /// Takes node `x` out of every level. `path.update[i]` must be the last
     /// node before `x` on level i, for every level below `self.level`.
-    fn unlink(&mut self, x: usize, path: &Path) {
+    fn unlink(&mut self, x: u32, path: &Path) {
         for i in 0..self.level {
             let prev = path.update[i];
-            if self.nodes[prev].links[i].next == x {
+            let link = self.link(prev, i);
+            if link.next == x {
                 // prev -> x -> y becomes prev -> y; x itself was one step.
-                let through = self.nodes[x].links[i];
-                let link = &mut self.nodes[prev].links[i];
-                link.span = link.span + through.span - 1;
-                link.next = through.next;
+                let through = self.link(x, i);
+                let merged = Link {
+                    next: through.next,
+                    span: link.span + through.span - 1,
+                };
+                self.set_link(prev, i, merged);
             } else {
-                // prev's link jumps over x on this level.
-                self.nodes[prev].links[i].span -= 1;
+                // prev's link jumps over x on this level (never level 0,
+                // where prev is x's predecessor).
+                self.upper_mut(prev, i).span -= 1;
             }
         }
-        let back = self.nodes[x].backward;
+        let back = self.nodes[x as usize].backward;
         match self.next0(x) {
             NIL => self.tail = back,
-            next => self.nodes[next].backward = back,
+            next => self.nodes[next as usize].backward = back,
         }
         // Drop empty top levels so searches don't start in thin air
         // (invariant 5).
-        while self.level > 1 && self.nodes[HEAD].links[self.level - 1].next == NIL {
-            self.nodes[HEAD].links[self.level - 1].span = 0;
+        while self.level > 1 && self.link(HEAD, self.level - 1).next == NIL {
+            *self.upper_mut(HEAD, self.level - 1) = NIL_LINK;
             self.level -= 1;
         }
         self.len -= 1;
@@ -431,7 +606,7 @@ impl SkipList {
     pub fn delete(&mut self, score: f64, member: &[u8]) -> bool {
         let path = self.path_before(score, member);
         let x = self.next0(path.update[0]);
-        if x == NIL || cmp_key(self.nodes[x].score, &self.nodes[x].member, score, member).is_ne() {
+        if x == NIL || self.cmp_node(x, score, member).is_ne() {
             return false;
         }
         self.unlink(x, &path);
@@ -443,32 +618,26 @@ impl SkipList {
     /// Changes the score of (cur, member) to `new`; false if the pair is
     /// not present. When the node stays between its neighbours the score
     /// is rewritten in place; otherwise the node is unlinked and inserted
-    /// again, reusing its member bytes (and its slot, via the free list).
+    /// again, reusing its member block (and its slot, via the free list).
     pub fn update_score(&mut self, cur: f64, member: &[u8], new: f64) -> bool {
         let path = self.path_before(cur, member);
         let x = self.next0(path.update[0]);
-        if x == NIL || cmp_key(self.nodes[x].score, &self.nodes[x].member, cur, member).is_ne() {
+        if x == NIL || self.cmp_node(x, cur, member).is_ne() {
             return false;
         }
-        let back = self.nodes[x].backward;
+        let back = self.nodes[x as usize].backward;
         let next = self.next0(x);
-        let after_back = back == NIL || {
-            let b = &self.nodes[back];
-            cmp_key(b.score, &b.member, new, member) == Ordering::Less
-        };
-        let before_next = next == NIL || {
-            let n = &self.nodes[next];
-            cmp_key(new, member, n.score, &n.member) == Ordering::Less
-        };
+        let after_back = back == NIL || self.cmp_node(back, new, member) == Ordering::Less;
+        let before_next = next == NIL || self.cmp_node(next, new, member) == Ordering::Greater;
         // Real Redis: compares scores only here, a slightly stricter test;
         // see chapters/16-skiplist.md#real-redis.
         if after_back && before_next {
-            self.nodes[x].score = new;
+            self.nodes[x as usize].score = new;
             return true;
         }
         self.unlink(x, &path);
         let owned = self.release(x);
-        self.insert_owned(new, owned);
+        self.insert_sds(new, owned);
         true
     }
     // ANCHOR_END: update_score
@@ -482,10 +651,10 @@ impl SkipList {
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
         // Go past every node <= the key: we stop *on* it, and the spans
         // walked add up to its 1-based rank.
-        let path = self.descend(|n, _| cmp_key(n.score, &n.member, score, member).is_le());
+        let path = self.descend(|n, _| cmp_key(n.score, n.member(), score, member).is_le());
         let x = path.update[0];
-        if x != HEAD && cmp_key(self.nodes[x].score, &self.nodes[x].member, score, member).is_eq() {
-            Some(path.rank[0] - 1)
+        if x != HEAD && self.cmp_node(x, score, member).is_eq() {
+            Some(path.rank[0] as usize - 1)
         } else {
             None
         }
@@ -498,8 +667,8 @@ impl SkipList {
         if x == NIL {
             return None;
         }
-        let n = &self.nodes[x];
-        Some((n.score, &n.member))
+        let n = &self.nodes[x as usize];
+        Some((n.score, n.member()))
     }
 
     // ---------------------------------------------------------------------
@@ -517,7 +686,8 @@ impl SkipList {
         let path = self.descend(|n, _| !score_gte_min(n.score, min, min_ex));
         let x = self.next0(path.update[0]);
         // The first node >= min is in range iff it is also <= max.
-        (x != NIL && score_lte_max(self.nodes[x].score, max, max_ex)).then_some(path.rank[0])
+        (x != NIL && score_lte_max(self.nodes[x as usize].score, max, max_ex))
+            .then_some(path.rank[0] as usize)
     }
 
     /// 0-based rank of the last element with a score in the range.
@@ -530,22 +700,25 @@ impl SkipList {
     ) -> Option<usize> {
         let path = self.descend(|n, _| score_lte_max(n.score, max, max_ex));
         let x = path.update[0];
-        (x != HEAD && score_gte_min(self.nodes[x].score, min, min_ex)).then(|| path.rank[0] - 1)
+        (x != HEAD && score_gte_min(self.nodes[x as usize].score, min, min_ex))
+            .then(|| path.rank[0] as usize - 1)
     }
 
     /// 0-based rank of the first element whose member is in the range.
     /// Meaningful only when all scores are equal, as in ZRANGEBYLEX.
     pub fn first_in_lex_range(&self, min: &LexBound, max: &LexBound) -> Option<usize> {
-        let path = self.descend(|n, _| !lex_gte_min(&n.member, min));
+        let path = self.descend(|n, _| !lex_gte_min(n.member(), min));
         let x = self.next0(path.update[0]);
-        (x != NIL && lex_lte_max(&self.nodes[x].member, max)).then_some(path.rank[0])
+        (x != NIL && lex_lte_max(self.nodes[x as usize].member(), max))
+            .then_some(path.rank[0] as usize)
     }
 
     /// 0-based rank of the last element whose member is in the range.
     pub fn last_in_lex_range(&self, min: &LexBound, max: &LexBound) -> Option<usize> {
-        let path = self.descend(|n, _| lex_lte_max(&n.member, max));
+        let path = self.descend(|n, _| lex_lte_max(n.member(), max));
         let x = path.update[0];
-        (x != HEAD && lex_gte_min(&self.nodes[x].member, min)).then(|| path.rank[0] - 1)
+        (x != HEAD && lex_gte_min(self.nodes[x as usize].member(), min))
+            .then(|| path.rank[0] as usize - 1)
     }
 
     // ANCHOR: delete_range
@@ -557,12 +730,12 @@ impl SkipList {
         &mut self,
         path: &Path,
         mut in_range: impl FnMut(&Node, usize) -> bool,
-    ) -> Vec<Vec<u8>> {
+    ) -> Vec<Sds> {
         let mut removed = Vec::new();
         let mut x = self.next0(path.update[0]);
         // 1-based rank x had before any deletion.
-        let mut rank1 = path.rank[0] + 1;
-        while x != NIL && in_range(&self.nodes[x], rank1) {
+        let mut rank1 = path.rank[0] as usize + 1;
+        while x != NIL && in_range(&self.nodes[x as usize], rank1) {
             let next = self.next0(x);
             self.unlink(x, path);
             removed.push(self.release(x));
@@ -574,11 +747,14 @@ impl SkipList {
     // ANCHOR_END: delete_range
 
     /// Deletes 0-based ranks `start..=end_inclusive` (clamped to the list)
-    /// and returns the removed members in order.
-    pub fn delete_range_by_rank(&mut self, start: usize, end_inclusive: usize) -> Vec<Vec<u8>> {
-        if start > end_inclusive || start >= self.len {
+    /// and returns the removed members in order, as the blocks the list
+    /// held (no copy).
+    pub fn delete_range_by_rank(&mut self, start: usize, end_inclusive: usize) -> Vec<Sds> {
+        if start > end_inclusive || start >= self.len() {
             return Vec::new();
         }
+        // start < len < u32::MAX, so it fits.
+        let start = start as u32;
         let path = self.descend(|_, r| r <= start);
         self.delete_while(&path, |_, r| r - 1 <= end_inclusive)
     }
@@ -589,14 +765,14 @@ impl SkipList {
         min_ex: bool,
         max: f64,
         max_ex: bool,
-    ) -> Vec<Vec<u8>> {
+    ) -> Vec<Sds> {
         let path = self.descend(|n, _| !score_gte_min(n.score, min, min_ex));
         self.delete_while(&path, |n, _| score_lte_max(n.score, max, max_ex))
     }
 
-    pub fn delete_range_by_lex(&mut self, min: &LexBound, max: &LexBound) -> Vec<Vec<u8>> {
-        let path = self.descend(|n, _| !lex_gte_min(&n.member, min));
-        self.delete_while(&path, |n, _| lex_lte_max(&n.member, max))
+    pub fn delete_range_by_lex(&mut self, min: &LexBound, max: &LexBound) -> Vec<Sds> {
+        let path = self.descend(|n, _| !lex_gte_min(n.member(), min));
+        self.delete_while(&path, |n, _| lex_lte_max(n.member(), max))
     }
 
     // ---------------------------------------------------------------------
@@ -631,47 +807,44 @@ impl SkipList {
     /// Panics if any numbered invariant in the header is broken. O(N log N)
     /// expected; for tests.
     pub fn check_invariants(&self) {
-        // 1 and 4: level 0 order, backward links, len, tail.
-        let mut order = Vec::with_capacity(self.len);
+        let len = self.len();
+        // 1 and 4: level 0 order, backward links, len, tail. pos[x] is x's
+        // 1-based rank, or NIL for a slot not on level 0.
+        let mut order: Vec<u32> = Vec::with_capacity(len);
         let mut pos = vec![NIL; self.nodes.len()];
-        pos[HEAD] = 0;
+        pos[HEAD as usize] = 0;
         let mut prev = NIL;
         let mut x = self.next0(HEAD);
         while x != NIL {
-            assert!(
-                order.len() < self.len,
-                "level 0 is longer than len (or loops)"
-            );
-            let n = &self.nodes[x];
+            assert!(order.len() < len, "level 0 is longer than len (or loops)");
+            let n = &self.nodes[x as usize];
             assert!(!n.score.is_nan(), "NaN score");
-            assert_eq!(pos[x], NIL, "node {x} appears twice on level 0");
+            assert_eq!(pos[x as usize], NIL, "node {x} appears twice on level 0");
             assert_eq!(n.backward, prev, "backward of node {x}");
             if prev != NIL {
-                let p = &self.nodes[prev];
+                let p = &self.nodes[prev as usize];
                 assert_eq!(
-                    cmp_key(p.score, &p.member, n.score, &n.member),
+                    cmp_key(p.score, p.member(), n.score, n.member()),
                     Ordering::Less,
                     "level 0 out of order"
                 );
             }
             order.push(x);
-            pos[x] = order.len();
+            pos[x as usize] = order.len() as u32;
             prev = x;
-            x = n.links[0].next;
+            x = n.next0;
         }
-        assert_eq!(order.len(), self.len, "len");
+        assert_eq!(order.len(), len, "len");
         assert_eq!(self.tail, prev, "tail");
 
         // 5: level and the head's unused links.
-        let tallest = order
-            .iter()
-            .map(|&id| self.nodes[id].links.len())
-            .max()
-            .unwrap_or(1);
+        let height = |id: u32| usize::from(self.nodes[id as usize].height);
+        let tallest = order.iter().map(|&id| height(id)).max().unwrap_or(1);
         assert_eq!(self.level, tallest.max(1), "level is the tallest height");
-        assert_eq!(self.nodes[HEAD].links.len(), MAX_LEVEL);
+        assert_eq!(height(HEAD), MAX_LEVEL);
+        assert_eq!(self.nodes[HEAD as usize].upper, 0, "head's run");
         for i in self.level..MAX_LEVEL {
-            let l = self.nodes[HEAD].links[i];
+            let l = self.link(HEAD, i);
             assert!(
                 l.next == NIL && l.span == 0,
                 "head level {i} unused but set"
@@ -679,21 +852,18 @@ impl SkipList {
         }
 
         // 2 and 3: each level lists exactly the tall-enough nodes, in order,
-        // and every span is a rank difference.
+        // and every span is a rank difference. On level 0 this checks that
+        // the implied span is right, i.e. that only the tail links to nil.
         for i in 0..self.level {
-            let expected: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&id| self.nodes[id].links.len() > i)
-                .collect();
+            let expected: Vec<u32> = order.iter().copied().filter(|&id| height(id) > i).collect();
             let mut seen = Vec::new();
             let mut x = HEAD;
             loop {
-                let l = self.nodes[x].links[i];
+                let l = self.link(x, i);
                 let want = if l.next == NIL {
-                    self.len - pos[x]
+                    len as u32 - pos[x as usize]
                 } else {
-                    pos[l.next] - pos[x]
+                    pos[l.next as usize] - pos[x as usize]
                 };
                 assert_eq!(l.span, want, "span of node {x} on level {i}");
                 if l.next == NIL {
@@ -705,33 +875,65 @@ impl SkipList {
             }
             assert_eq!(seen, expected, "level {i} membership");
         }
-        for &id in &order {
-            let h = self.nodes[id].links.len();
-            assert!((1..=MAX_LEVEL).contains(&h), "height {h}");
-        }
 
-        // 6: live and free slots partition the arena.
+        // 6: live and free slots partition the arena; members and their bytes.
+        let mut member_bytes = 0;
+        for &id in &order {
+            let n = &self.nodes[id as usize];
+            assert!((1..=MAX_LEVEL).contains(&height(id)), "height of {id}");
+            match &n.member {
+                Some(m) => member_bytes += m.alloc_size(),
+                None => panic!("live node {id} has no member"),
+            }
+        }
+        assert_eq!(self.member_bytes, member_bytes, "member_bytes");
         let mut free_seen = vec![false; self.nodes.len()];
         for &f in &self.free {
-            assert!(f != HEAD && f < self.nodes.len(), "bad free slot");
+            let n = &self.nodes[f as usize];
+            assert!(f != HEAD, "head on the free list");
             assert!(
-                !free_seen[f] && pos[f] == NIL,
+                !free_seen[f as usize] && pos[f as usize] == NIL,
                 "slot {f} free twice or live"
             );
-            free_seen[f] = true;
+            assert!(n.member.is_none() && n.height == 0, "free slot {f} in use");
+            free_seen[f as usize] = true;
         }
-        assert_eq!(
-            1 + self.len + self.free.len(),
-            self.nodes.len(),
-            "leaked slots"
-        );
+        assert_eq!(1 + len + self.free.len(), self.nodes.len(), "leaked slots");
+
+        // 7: the pool is exactly covered by the head's, the live nodes' and
+        // the free runs.
+        let mut owner = vec![false; self.pool.len()];
+        let mut claim = |at: u32, k: usize, who: &str| {
+            let at = at as usize;
+            assert!(at + k <= owner.len(), "{who}'s run runs off the pool");
+            for o in &mut owner[at..at + k] {
+                assert!(!*o, "pool entry claimed twice ({who})");
+                *o = true;
+            }
+        };
+        claim(0, MAX_LEVEL - 1, "head");
+        for &id in &order {
+            let n = &self.nodes[id as usize];
+            if n.height == 1 {
+                assert_eq!(n.upper, NIL, "height-1 node {id} has a run");
+            } else {
+                claim(n.upper, height(id) - 1, "live node");
+            }
+        }
+        for (k, runs) in self.pool_free.iter().enumerate() {
+            assert!(k > 0 || runs.is_empty(), "free runs of length 0");
+            for &at in runs {
+                claim(at, k, "free run");
+            }
+        }
+        assert!(owner.iter().all(|&o| o), "pool entries leaked");
     }
 }
 
 /// Walks level 0 forward or backward from a starting node.
 pub struct Iter<'a> {
     list: &'a SkipList,
-    cur: usize,
+    cur: u32,
     forward: bool,
 }
 
@@ -742,13 +944,9 @@ impl<'a> Iterator for Iter<'a> {
         if self.cur == NIL {
             return None;
         }
-        let n = &self.list.nodes[self.cur];
-        self.cur = if self.forward {
-            n.links[0].next
-        } else {
-            n.backward
-        };
-        Some((n.score, n.member.as_slice()))
+        let n = &self.list.nodes[self.cur as usize];
+        self.cur = if self.forward { n.next0 } else { n.backward };
+        Some((n.score, n.member()))
     }
 }
 
@@ -788,6 +986,11 @@ mod tests {
         let score = SCORES[rng.below(SCORES.len())];
         let member = format!("m{}", rng.below(300)).into_bytes();
         (score, member)
+    }
+
+    /// Removed members as plain byte vectors, to compare with the model.
+    fn bytes(removed: Vec<Sds>) -> Vec<Vec<u8>> {
+        removed.iter().map(Sds::to_vec).collect()
     }
 
     fn model_pos(model: &Model, score: f64, member: &[u8]) -> Result<usize, usize> {
@@ -887,7 +1090,7 @@ mod tests {
             (10.0, "b", 2),
             (20.0, "c", 1),
         ] {
-            list.insert_with_height(score, member.as_bytes().to_vec(), height);
+            list.insert_with_height(score, Sds::new(member.as_bytes()), height);
             list.check_invariants();
         }
         list
@@ -896,8 +1099,8 @@ mod tests {
     #[test]
     fn rank_is_the_sum_of_spans_in_the_chapter_example() {
         let list = chapter_example();
-        let head = &list.nodes[HEAD].links;
-        assert_eq!((head[2].span, head[1].span, head[0].span), (4, 2, 1));
+        let span = |i| list.link(HEAD, i).span;
+        assert_eq!((span(2), span(1), span(0)), (4, 2, 1));
         // (score 20, "c"): head -(2)-> 10 on L1, then -(1)-> 20 on L0.
         assert_eq!(list.rank(20.0, b"c"), Some(2));
         // (score 40, "e"): head -(4)-> 30 on L2, then -(1)-> 40 on L0.
@@ -936,7 +1139,7 @@ mod tests {
                 l.insert(f64::from(i), b"m");
             }
             (0..l.nodes.len())
-                .map(|i| l.nodes[i].links.len())
+                .map(|i| l.nodes[i].height)
                 .collect::<Vec<_>>()
         };
         assert_eq!(heights(42), heights(42));
@@ -1058,7 +1261,7 @@ mod tests {
             list.first_in_lex_range(&LexBound::NegInf, &LexBound::NegInf),
             None
         );
-        let gone = list.delete_range_by_lex(&exc("a"), &inc("c"));
+        let gone = bytes(list.delete_range_by_lex(&exc("a"), &inc("c")));
         assert_eq!(gone, vec![b"b".to_vec(), b"c".to_vec()]);
         list.check_invariants();
         assert_eq!(list.len(), 2);
@@ -1070,11 +1273,11 @@ mod tests {
         assert!(list.delete_range_by_rank(3, 10).is_empty());
         assert!(list.delete_range_by_rank(2, 1).is_empty());
         assert_eq!(
-            list.delete_range_by_rank(1, usize::MAX),
+            bytes(list.delete_range_by_rank(1, usize::MAX)),
             vec![b"b".to_vec(), b"c".to_vec()]
         );
         list.check_invariants();
-        assert_eq!(list.delete_range_by_rank(0, 0), vec![b"a".to_vec()]);
+        assert_eq!(bytes(list.delete_range_by_rank(0, 0)), vec![b"a".to_vec()]);
         list.check_invariants();
         assert!(list.is_empty());
     }
@@ -1092,6 +1295,85 @@ mod tests {
         list.check_invariants();
         assert_eq!(list.level, 1);
         assert_eq!(list.free.len(), 500);
+    }
+
+    #[test]
+    fn a_node_is_32_bytes_and_a_link_8() {
+        assert_eq!(size_of::<Node>(), 32);
+        assert_eq!(size_of::<Link>(), 8);
+        assert_eq!(size_of::<Option<Sds>>(), 8, "None is the null pointer");
+    }
+
+    #[test]
+    fn freed_link_runs_are_reused_by_nodes_of_the_same_height() {
+        let mut list = SkipList::with_seed(3);
+        for (score, height) in [(1.0, 3), (2.0, 1), (3.0, 2)] {
+            list.insert_with_height(score, Sds::new(b"m"), height);
+            list.check_invariants();
+        }
+        // The head's 31 links, then runs of 2 and 1; height 1 needs none.
+        assert_eq!(list.pool.len(), MAX_LEVEL - 1 + 3);
+        assert!(list.delete(1.0, b"m"));
+        list.check_invariants();
+        let id = list.insert_with_height(4.0, Sds::new(b"m"), 3);
+        list.check_invariants();
+        assert_eq!(list.nodes[id as usize].upper, MAX_LEVEL as u32 - 1);
+        assert_eq!(list.pool.len(), MAX_LEVEL - 1 + 3, "the run was reused");
+        // No free run of one link is left, so height 2 grows the pool.
+        list.insert_with_height(5.0, Sds::new(b"m"), 2);
+        list.check_invariants();
+        assert_eq!(list.pool.len(), MAX_LEVEL - 1 + 4);
+    }
+
+    #[test]
+    fn memory_usage_counts_each_member_block_exactly_once() {
+        let mut list = SkipList::with_seed(9);
+        // The head alone: one arena slot and its 31 pool links.
+        assert_eq!(list.memory_usage(), 32 + (MAX_LEVEL - 1) * 8);
+        list.insert_with_height(1.0, Sds::new(b"a"), 1);
+        list.insert_with_height(2.0, Sds::new(b"b"), 1);
+        assert!(list.delete(2.0, b"b"));
+        let before = list.memory_usage();
+        // Reuses the freed slot and needs no pool run, so only the
+        // member's block (100 bytes plus a 3-byte header) is new.
+        let long = Sds::new(&[b'x'; 100]);
+        assert_eq!(long.alloc_size(), 103);
+        list.insert_with_height(3.0, long, 1);
+        list.check_invariants();
+        assert_eq!(list.memory_usage(), before + 103);
+        assert!(list.delete(3.0, &[b'x'; 100]));
+        list.check_invariants();
+        assert_eq!(list.memory_usage(), before);
+    }
+
+    #[test]
+    fn a_full_arena_costs_under_40_bytes_per_member_besides_the_member() {
+        // 2^17 - 1 members plus the head fill the arena's capacity exactly,
+        // so no doubling slack is counted; the pool holds about n/3 links.
+        let n = (1 << 17) - 1;
+        let mut list = SkipList::with_seed(21);
+        for i in 0..n {
+            list.insert(f64::from(i), b"");
+        }
+        let overhead = list.memory_usage() - list.member_bytes;
+        let per = overhead as f64 / n as f64;
+        eprintln!("bytes per member besides the member block: {per:.2}");
+        assert!(per < 40.0, "{per}");
+    }
+
+    #[test]
+    fn insert_sds_keeps_the_callers_block() {
+        let mut list = SkipList::with_seed(4);
+        let member = Sds::new(b"member");
+        let at = member.as_bytes().as_ptr();
+        list.insert_sds(1.0, member);
+        list.check_invariants();
+        assert_eq!(list.get_by_rank(0).map(|(_, m)| m.as_ptr()), Some(at));
+        // A range delete hands the same block back.
+        let gone = list.delete_range_by_rank(0, 0);
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].as_bytes().as_ptr(), at);
+        list.check_invariants();
     }
 
     /// One random operation applied to both the list and the model, then
@@ -1140,7 +1422,7 @@ mod tests {
             30 if rng.below(4) == 0 => {
                 let (min, min_ex) = random_bound(rng);
                 let (max, max_ex) = random_bound(rng);
-                let got = list.delete_range_by_score(min, min_ex, max, max_ex);
+                let got = bytes(list.delete_range_by_score(min, min_ex, max, max_ex));
                 let want: Vec<Vec<u8>> = model
                     .iter()
                     .filter(|(s, _)| in_score_range(*s, min, min_ex, max, max_ex))
@@ -1152,7 +1434,7 @@ mod tests {
             31 => {
                 let start = rng.below(model.len() + 3);
                 let end = start + rng.below(4);
-                let got = list.delete_range_by_rank(start, end);
+                let got = bytes(list.delete_range_by_rank(start, end));
                 let hi = (end + 1).min(model.len());
                 let want: Vec<Vec<u8>> = if start < hi {
                     model.drain(start..hi).map(|(_, m)| m).collect()
@@ -1243,7 +1525,7 @@ mod tests {
                 assert_eq!(list.first_in_lex_range(&min, &max), ranks.first().copied());
                 assert_eq!(list.last_in_lex_range(&min, &max), ranks.last().copied());
                 if rng.below(8) == 0 {
-                    let got = list.delete_range_by_lex(&min, &max);
+                    let got = bytes(list.delete_range_by_lex(&min, &max));
                     let want: Vec<Vec<u8>> = model
                         .iter()
                         .filter(|(_, m)| inr(m))

@@ -30,6 +30,8 @@ pub mod debug;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod multi;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod sort;
@@ -263,7 +265,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 13] = [
+    let groups: [&'static [Command]; 15] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -277,6 +279,8 @@ pub fn table() -> Vec<&'static Command> {
         sort::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
+        multi::COMMANDS,
+        pubsub::COMMANDS,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -24,7 +24,7 @@
 //!   The skiplist takes two descents: one to find the first rank, one in
 //!   `iter_from_rank` to reach it.
 //!
-//! Run with `cargo bench --bench skiplist` (about two minutes).
+//! Run with `cargo bench --bench skiplist` (about a minute and a half, plus the build).
 
 use criterion::measurement::WallTime;
 use criterion::{black_box, BenchmarkGroup, BenchmarkId, Criterion};

@@ -183,3 +183,56 @@ fn interactive_redis_cli_shows_hints_built_from_command_docs() {
     wait_for("PONG");
     let _ = tmux(&["kill-session", "-t", &session]);
 }
+
+#[test]
+fn redis_cli_in_subscribe_mode_receives_messages_published_through_oxidis() {
+    if !common::require_tool("redis-cli") {
+        return;
+    }
+    let server = Server::start();
+    let port = server.port.to_string();
+    let mut child = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port, "SUBSCRIBE", "news"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn redis-cli SUBSCRIBE");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Wait until redis-cli is subscribed: PUBLISH then counts it.
+    let mut c = server.client();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c
+        .cmd(&["PUBSUB", "NUMSUB", "news"])
+        .as_array()
+        .and_then(|a| a.get(1).and_then(|n| n.as_int()))
+        != Some(1)
+    {
+        assert!(Instant::now() < deadline, "redis-cli never subscribed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        c.cmd(&["PUBLISH", "news", "hello from oxidis"]).as_int(),
+        Some(1)
+    );
+    let mut seen = Vec::new();
+    let got = loop {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) if line == "hello from oxidis" => break true,
+            Ok(line) => seen.push(line),
+            Err(_) => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(got, "redis-cli printed only {seen:?}");
+    assert_eq!(&seen[..3], ["subscribe", "news", "1"]);
+}

@@ -20,6 +20,7 @@ use crate::db::object::{self, RObj, Value};
 use crate::ds::bitops::{self, BitOp, BitfieldType, Overflow};
 use crate::ds::sds::Sds;
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -78,18 +79,30 @@ fn bit_offset(ctx: &Ctx, arg: &[u8]) -> Result<u64, Reply> {
 }
 
 /// Runs `f` on the key's bytes as a raw SDS, creating the key when
-/// missing; deletes nothing. Returns `f`'s result.
-fn with_raw<T>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(&mut Vec<u8>) -> T) -> Result<T, Reply> {
+/// missing; deletes nothing. Returns `f`'s result and whether the key
+/// changed (created, grown, or a byte differs): only a change is a write
+/// for WATCH and keyspace events, as in Redis.
+fn with_raw<T>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    f: impl FnOnce(&mut Vec<u8>) -> T,
+) -> Result<(T, bool), Reply> {
     let now = ctx.srv.now_ms;
     let db = ctx.db();
-    let mut bytes = match db.lookup_write(key, now) {
-        Some(o) => string_value(o)?.into_owned(),
-        None => Vec::new(),
+    let before = match db.lookup_write(key, now) {
+        Some(o) => Some(string_value(o)?.into_owned()),
+        None => None,
     };
+    let mut bytes = before.clone().unwrap_or_default();
     let out = f(&mut bytes);
-    let obj = RObj::new(Value::Raw(Sds::new(&bytes)), object::lru_clock(now));
-    db.set(key, obj, true);
-    Ok(out)
+    let changed = before.as_deref() != Some(bytes.as_slice());
+    let value = Value::Raw(Sds::new(&bytes));
+    match db.lookup_write(key, now) {
+        // In place: the TTL stays, and an unchanged value touches nothing.
+        Some(o) => o.value = value,
+        None => db.add(key, RObj::new(value, object::lru_clock(now))),
+    }
+    Ok((out, changed))
 }
 
 // ANCHOR: setbit
@@ -117,12 +130,20 @@ fn setbit(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 } else {
                     *b &= !mask;
                 }
+                if old != on as i64 {
+                    ctx.modified(class::STRING, "setbit", &argv[1]);
+                }
                 return Reply::Integer(old);
             }
         }
     }
     match with_raw(ctx, &argv[1], |bytes| bitops::set_bit(bytes, offset, on)) {
-        Ok(old) => Reply::Integer(old as i64),
+        Ok((old, changed)) => {
+            if changed {
+                ctx.modified(class::STRING, "setbit", &argv[1]);
+            }
+            Reply::Integer(old as i64)
+        }
         Err(e) => e,
     }
 }
@@ -240,10 +261,13 @@ fn bitop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.srv.now_ms;
     let dest = &argv[2];
     if result.is_empty() {
-        ctx.db().delete(dest, now);
+        if ctx.db().delete(dest, now) {
+            ctx.modified(class::GENERIC, "del", dest);
+        }
     } else {
         let obj = RObj::new(Value::Raw(Sds::new(&result)), object::lru_clock(now));
         ctx.db().set(dest, obj, false);
+        ctx.modified(class::STRING, "set", dest);
     }
     Reply::Integer(len as i64)
 }
@@ -380,7 +404,12 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[Vec<u8>], read_only: bool) -> Reply {
             .collect::<Vec<_>>()
     });
     match result {
-        Ok(items) => Reply::Array(items),
+        Ok((items, changed)) => {
+            if changed {
+                ctx.modified(class::STRING, "setbit", key);
+            }
+            Reply::Array(items)
+        }
         Err(e) => e,
     }
 }

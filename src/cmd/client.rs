@@ -184,6 +184,9 @@ pub fn client_line(srv: &Server, c: &Client) -> String {
     if c.has(flags::BLOCKED) {
         fl.push('b');
     }
+    if c.has(flags::DIRTY_CAS) {
+        fl.push('d');
+    }
     if c.has(flags::UNIX_SOCKET) {
         fl.push('U');
     }
@@ -207,7 +210,7 @@ pub fn client_line(srv: &Server, c: &Client) -> String {
         _ => "",
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -217,8 +220,13 @@ pub fn client_line(srv: &Server, c: &Client) -> String {
         now.saturating_sub(c.last_interaction_ms) / 1000,
         fl,
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
+        c.mstate.as_ref().map_or(-1, |m| m.commands.len() as i64),
         qbuf,
         qbuf_free,
+        c.mstate.as_ref().map_or(0, |m| m.memory()),
         crate::server::client::REPLY_CHUNK,
         c.out.buf_len(),
         c.out.buf_len(),

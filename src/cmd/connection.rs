@@ -5,8 +5,8 @@
 //! These change the connection's own state (selected db, protocol
 //! version, authentication) rather than the dataset.
 //!
-//! Not here: CLIENT (`client.rs`), the pub/sub form of PING (pub/sub
-//! chapter).
+//! Not here: CLIENT (`client.rs`), subscriptions and transactions that
+//! RESET drops (`server/pubsub.rs`, `server/multi.rs`).
 
 use super::flag::*;
 use super::{acl, arg_i64, eq_ic, Command};
@@ -76,11 +76,19 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 // ANCHOR: ping
-pub fn ping(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+pub fn ping(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() > 2 {
+        return Reply::error("ERR wrong number of arguments for 'ping' command");
+    }
+    if ctx.client.has(flags::PUBSUB) && ctx.client.resp == Protocol::Resp2 {
+        // A subscribed RESP2 client reads messages only: the answer has
+        // to look like one (chapter 19).
+        let payload = argv.get(1).cloned().unwrap_or_default();
+        return Reply::Array(vec![Reply::bulk("pong"), Reply::Bulk(payload)]);
+    }
     match argv.len() {
         1 => Reply::simple("PONG"),
-        2 => Reply::Bulk(argv[1].clone()),
-        _ => Reply::error("ERR wrong number of arguments for 'ping' command"),
+        _ => Reply::Bulk(argv[1].clone()),
     }
 }
 // ANCHOR_END: ping
@@ -95,6 +103,8 @@ pub fn quit(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    crate::server::multi::discard(ctx.srv, ctx.client);
+    crate::server::pubsub::forget_client(ctx.srv, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = Protocol::Resp2;

@@ -30,6 +30,7 @@ use crate::ds::listpack::Listpack;
 use crate::ds::longdouble::LongDouble;
 use crate::ds::sds::Sds;
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -330,6 +331,7 @@ fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
         .is_some_and(|o| hash_len(&o.value) == 0)
     {
         ctx.db().remove(key);
+        ctx.notify(class::GENERIC, "del", key);
     }
 }
 
@@ -353,6 +355,7 @@ fn hset_generic(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Result<usize, Reply> {
             created += 1;
         }
     }
+    ctx.modified(class::HASH, "hset", &argv[1]);
     Ok(created)
 }
 
@@ -380,6 +383,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match write(ctx, &argv[1]) {
         Ok(v) => {
             hash_set(v, &argv[2], &argv[3], &lim);
+            ctx.modified(class::HASH, "hset", &argv[1]);
             Reply::Integer(1)
         }
         Err(e) => e,
@@ -419,6 +423,9 @@ fn hdel(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         },
         None => return Reply::Integer(0),
     };
+    if n > 0 {
+        ctx.modified(class::HASH, "hdel", key);
+    }
     delete_if_empty(ctx, key); // invariant 3
     Reply::Integer(n as i64)
 }
@@ -502,6 +509,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::error("ERR increment or decrement would overflow");
     };
     hash_set(v, &argv[2], new.to_string().as_bytes(), &lim);
+    ctx.modified(class::HASH, "hincrby", &argv[1]);
     Reply::Integer(new)
 }
 
@@ -532,6 +540,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::error("ERR value is not a valid float");
     };
     hash_set(v, &argv[2], text.as_bytes(), &lim);
+    ctx.modified(class::HASH, "hincrbyfloat", &argv[1]);
     Reply::Bulk(text.into_bytes())
 }
 

@@ -19,6 +19,7 @@ use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object;
 use crate::ds::glob::glob_match;
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 const OBJECT_SUBS: &[Command] = &[
@@ -183,9 +184,14 @@ pub static COMMANDS: &[Command] = &[
 // ANCHOR: del
 fn del(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.srv.now_ms;
-    let db = ctx.db();
-    let removed = argv[1..].iter().filter(|k| db.delete(k, now)).count();
-    Reply::Integer(removed as i64)
+    let mut removed = 0;
+    for key in &argv[1..] {
+        if ctx.db().delete(key, now) {
+            ctx.modified(class::GENERIC, "del", key);
+            removed += 1;
+        }
+    }
+    Reply::Integer(removed)
 }
 // ANCHOR_END: del
 
@@ -331,7 +337,9 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Vec<u8>], nx: bool) -> Reply {
     if src == dst {
         return if nx { Reply::Integer(0) } else { Reply::ok() };
     }
-    if nx && db.exists(dst, now) {
+    // Lazily expire a dead destination first (its `expired` event comes
+    // before the rename's), as Redis's lookup of it does.
+    if db.exists(dst, now) && nx {
         return Reply::Integer(0);
     }
     let expire = db.get_expire(src);
@@ -342,6 +350,8 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Vec<u8>], nx: bool) -> Reply {
     if let Some(when) = expire {
         db.set_expire(dst, when);
     }
+    ctx.modified(class::GENERIC, "rename_from", src);
+    ctx.modified(class::GENERIC, "rename_to", dst);
     if nx {
         Reply::Integer(1)
     } else {
@@ -407,6 +417,7 @@ fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if let Some(when) = expire {
         target.set_expire(dst, when);
     }
+    crate::server::notify::notify(ctx.srv, class::GENERIC, "copy_to", dst, target_db);
     Reply::Integer(1)
 }
 
@@ -433,6 +444,8 @@ fn move_cmd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if let Some(when) = expire {
         target.set_expire(key, when);
     }
+    ctx.modified(class::GENERIC, "move_from", key);
+    crate::server::notify::notify(ctx.srv, class::GENERIC, "move_to", key, target_db);
     Reply::Integer(1)
 }
 
@@ -581,8 +594,10 @@ fn expire_generic(ctx: &mut Ctx, argv: &[Vec<u8>], unit_ms: i64, absolute: bool)
     }
     if when <= now {
         db.remove(key); // invariant 2
+        ctx.modified(class::GENERIC, "del", key);
     } else {
         db.set_expire(key, when);
+        ctx.modified(class::GENERIC, "expire", key);
     }
     Reply::Integer(1)
 }
@@ -641,7 +656,11 @@ fn persist(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !db.exists(&argv[1], now) {
         return Reply::Integer(0);
     }
-    Reply::Integer(db.persist(&argv[1]) as i64)
+    if !db.persist(&argv[1]) {
+        return Reply::Integer(0);
+    }
+    ctx.modified(class::GENERIC, "persist", &argv[1]);
+    Reply::Integer(1)
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::db::object::{self, ObjType, RObj, Value};
 use crate::ds::listpack::LpValue;
 use crate::ds::quicklist::Quicklist;
 use crate::resp::{self, Reply};
+use crate::server::notify::class;
 use crate::server::{blocking, Ctx};
 
 pub static COMMANDS: &[Command] = &[
@@ -175,7 +176,8 @@ fn list_read<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Quicklis
     }
 }
 
-/// Deletes `key` if its list became empty (invariant 1).
+/// Deletes `key` if its list became empty (invariant 1), with the `del`
+/// event that follows the command's own.
 fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
     let now = ctx.srv.now_ms;
     let empty = matches!(
@@ -184,6 +186,7 @@ fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
     );
     if empty {
         ctx.db().remove(key);
+        ctx.notify(class::GENERIC, "del", key);
     }
 }
 
@@ -217,6 +220,21 @@ fn push(l: &mut Quicklist, end: End, v: &[u8]) {
     }
 }
 
+/// Keyspace event names of a pop and a push at `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Push and pop
 // ---------------------------------------------------------------------------
@@ -229,7 +247,9 @@ fn push_generic(ctx: &mut Ctx, argv: &[Vec<u8>], end: End, only_if_exists: bool)
             for v in &argv[2..] {
                 push(l, end, v);
             }
-            return Reply::Integer(l.len() as i64);
+            let len = l.len();
+            ctx.modified(class::LIST, push_event(end), key);
+            return Reply::Integer(len as i64);
         }
         Ok(None) if only_if_exists => return Reply::Integer(0),
         Ok(None) => {}
@@ -243,6 +263,7 @@ fn push_generic(ctx: &mut Ctx, argv: &[Vec<u8>], end: End, only_if_exists: bool)
     let lru = object::lru_clock(ctx.srv.now_ms);
     // `add` wakes clients blocked on this key (db invariant 4).
     ctx.db().add(key, RObj::new(Value::List(Box::new(l)), lru));
+    ctx.modified(class::LIST, push_event(end), key);
     Reply::Integer(len as i64)
 }
 // ANCHOR_END: push
@@ -305,6 +326,9 @@ fn pop_generic(ctx: &mut Ctx, argv: &[Vec<u8>], end: End) -> Reply {
             Reply::Array(out)
         }
     };
+    if !matches!(&reply, Reply::Null) && !matches!(&reply, Reply::Array(v) if v.is_empty()) {
+        ctx.modified(class::LIST, pop_event(end), key);
+    }
     delete_if_empty(ctx, key);
     reply
 }
@@ -401,6 +425,7 @@ fn lset(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 return Reply::error(ERR_NOT_INTEGER);
             };
             if l.set(index, &argv[3]) {
+                ctx.modified(class::LIST, "lset", &argv[1]);
                 Reply::ok()
             } else {
                 Reply::error("ERR index out of range")
@@ -423,7 +448,9 @@ fn linsert(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(Some(l)) => match l.position(&argv[3], 1, 1, 0).first() {
             Some(&idx) => {
                 l.insert(idx, &argv[4], after);
-                Reply::Integer(l.len() as i64)
+                let len = l.len();
+                ctx.modified(class::LIST, "linsert", &argv[1]);
+                Reply::Integer(len as i64)
             }
             None => Reply::Integer(-1),
         },
@@ -442,6 +469,9 @@ fn lrem(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(None) => return Reply::Integer(0),
         Err(e) => return e,
     };
+    if removed > 0 {
+        ctx.modified(class::LIST, "lrem", key);
+    }
     delete_if_empty(ctx, key);
     Reply::Integer(removed as i64)
 }
@@ -467,6 +497,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(None) => return Reply::ok(),
         Err(e) => return e,
     }
+    ctx.modified(class::LIST, "ltrim", key);
     delete_if_empty(ctx, key);
     Reply::ok()
 }
@@ -562,15 +593,20 @@ fn move_one(
     let Some(v) = list_mut(ctx, src)?.and_then(|l| pop(l, from)) else {
         return Ok(None);
     };
-    delete_if_empty(ctx, src);
-    if let Some(l) = list_mut(ctx, dst)? {
-        push(l, to, &v);
-        return Ok(Some(v));
+    // Push before the emptied source goes, as Redis: with src == dst a
+    // one-element list is rotated, never deleted and recreated.
+    match list_mut(ctx, dst)? {
+        Some(l) => push(l, to, &v),
+        None => {
+            let mut l = new_list(ctx);
+            push(&mut l, to, &v);
+            let lru = object::lru_clock(ctx.srv.now_ms);
+            ctx.db().add(dst, RObj::new(Value::List(Box::new(l)), lru));
+        }
     }
-    let mut l = new_list(ctx);
-    push(&mut l, to, &v);
-    let lru = object::lru_clock(ctx.srv.now_ms);
-    ctx.db().add(dst, RObj::new(Value::List(Box::new(l)), lru));
+    ctx.modified(class::LIST, push_event(to), dst);
+    ctx.modified(class::LIST, pop_event(from), src);
+    delete_if_empty(ctx, src);
     Ok(Some(v))
 }
 // ANCHOR_END: lmove
@@ -638,6 +674,7 @@ fn mpop(ctx: &mut Ctx, keys: &[Vec<u8>], end: End, count: usize) -> Result<Optio
                 None => break,
             }
         }
+        ctx.modified(class::LIST, pop_event(end), key);
         delete_if_empty(ctx, key);
         return Ok(Some(Reply::Array(vec![
             Reply::Bulk(key.clone()),
@@ -676,6 +713,7 @@ fn bpop_generic(ctx: &mut Ctx, argv: &[Vec<u8>], end: End) -> Reply {
         match list_mut(ctx, key) {
             Ok(Some(l)) => {
                 let v = pop(l, end).unwrap_or_default();
+                ctx.modified(class::LIST, pop_event(end), key);
                 delete_if_empty(ctx, key);
                 return Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v)]);
             }
@@ -724,7 +762,9 @@ fn bmove_generic(ctx: &mut Ctx, argv: &[Vec<u8>], from: End, to: End, timeout: &
                 Reply::NullArray,
                 ObjType::List,
             );
-            Reply::NullArray
+            // What LMOVE answers: the reply inside EXEC, where nothing
+            // blocks (the timeout reply above is a null array).
+            Reply::Null
         }
         Err(e) => e,
     }

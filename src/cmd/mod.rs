@@ -30,6 +30,8 @@ pub mod debug;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod multi;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod sort;
@@ -264,7 +266,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 14] = [
+    let groups: [&'static [Command]; 16] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -279,6 +281,8 @@ pub fn table() -> Vec<&'static Command> {
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        multi::COMMANDS,
+        pubsub::COMMANDS,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

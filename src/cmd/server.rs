@@ -233,6 +233,9 @@ fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.srv.dbs.split_at_mut(hi);
         let (x, y) = (&mut left[lo], &mut right[0]);
+        // A watched key changes if it exists on either side (chapter 18).
+        x.touch_all_watched(Some(&y.keys));
+        y.touch_all_watched(Some(&x.keys));
         std::mem::swap(&mut x.keys, &mut y.keys);
         std::mem::swap(&mut x.expires, &mut y.expires);
         std::mem::swap(&mut x.avg_ttl, &mut y.avg_ttl);

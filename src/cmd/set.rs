@@ -26,6 +26,7 @@ use crate::ds::glob::glob_match;
 use crate::ds::intset::Intset;
 use crate::ds::sds::Sds;
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -367,6 +368,7 @@ fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
         .is_some_and(|o| set_len(&o.value) == 0)
     {
         ctx.db().remove(key);
+        ctx.notify(class::GENERIC, "del", key);
     }
 }
 
@@ -374,14 +376,17 @@ fn max_intset(ctx: &Ctx) -> usize {
     ctx.srv.config.set_max_intset_entries
 }
 
-fn store(ctx: &mut Ctx, key: &[u8], v: Value) -> usize {
+/// Replaces `key` with the set `v` (deleting it when `v` is empty).
+/// Returns the new size and whether an old value was removed.
+fn store(ctx: &mut Ctx, key: &[u8], v: Value) -> (usize, bool) {
     let n = set_len(&v);
-    ctx.db().remove(key);
-    if n > 0 {
-        let lru = object::lru_clock(ctx.srv.now_ms);
-        ctx.db().add(key, RObj::new(v, lru));
+    if n == 0 {
+        return (0, ctx.db().remove(key).is_some());
     }
-    n
+    let lru = object::lru_clock(ctx.srv.now_ms);
+    // An overwrite keeps the key (no `new` event) and drops its TTL.
+    ctx.db().set(key, RObj::new(v, lru), false);
+    (n, false)
 }
 
 // ---------------------------------------------------------------------------
@@ -394,11 +399,16 @@ fn sadd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match write_existing(ctx, key) {
         Ok(Some(v)) => {
             let n = argv[2..].iter().filter(|m| add(v, m, max)).count();
+            if n > 0 {
+                ctx.modified(class::SET, "sadd", key);
+            }
             Reply::Integer(n as i64)
         }
         Ok(None) => {
             let v = build(&argv[2..], max);
-            Reply::Integer(store(ctx, key, v) as i64)
+            let (n, _) = store(ctx, key, v);
+            ctx.modified(class::SET, "sadd", key);
+            Reply::Integer(n as i64)
         }
         Err(e) => e,
     }
@@ -411,6 +421,9 @@ fn srem(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(None) => 0,
         Err(e) => return e,
     };
+    if n > 0 {
+        ctx.modified(class::SET, "srem", key);
+    }
     delete_if_empty(ctx, key);
     Reply::Integer(n as i64)
 }
@@ -501,6 +514,9 @@ fn spop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             Reply::Set(out)
         }
     };
+    if !matches!(&reply, Reply::Null) && !matches!(&reply, Reply::Set(v) if v.is_empty()) {
+        ctx.modified(class::SET, "spop", key);
+    }
     delete_if_empty(ctx, key); // invariant 2
     reply
 }
@@ -560,15 +576,18 @@ fn smove(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !removed {
         return Reply::Integer(0);
     }
+    ctx.modified(class::SET, "srem", src);
     delete_if_empty(ctx, src);
-    match write_existing(ctx, dst) {
-        Ok(Some(v)) => {
-            add(v, m, max);
-        }
+    let added = match write_existing(ctx, dst) {
+        Ok(Some(v)) => add(v, m, max),
         _ => {
             let v = build(std::slice::from_ref(m), max);
             store(ctx, dst, v);
+            true
         }
+    };
+    if added {
+        ctx.modified(class::SET, "sadd", dst);
     }
     Reply::Integer(1)
 }
@@ -706,12 +725,19 @@ fn sdiff(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     diff(ctx, &argv[1..]).map_or_else(|e| e, set_reply)
 }
 
-fn store_result(ctx: &mut Ctx, dst: &[u8], r: Result<Vec<Vec<u8>>, Reply>) -> Reply {
+/// The *STORE commands' last step; `event` is the command's name.
+fn store_result(ctx: &mut Ctx, dst: &[u8], r: Result<Vec<Vec<u8>>, Reply>, event: &str) -> Reply {
     match r {
         Ok(items) => {
             let max = max_intset(ctx);
             let v = build(&items, max);
-            Reply::Integer(store(ctx, dst, v) as i64)
+            let (n, existed) = store(ctx, dst, v);
+            if n > 0 {
+                ctx.modified(class::SET, event, dst);
+            } else if existed {
+                ctx.modified(class::GENERIC, "del", dst);
+            }
+            Reply::Integer(n as i64)
         }
         Err(e) => e,
     }
@@ -719,17 +745,17 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], r: Result<Vec<Vec<u8>>, Reply>) -> Re
 
 fn sinterstore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let r = inter(ctx, &argv[2..], 0);
-    store_result(ctx, &argv[1], r)
+    store_result(ctx, &argv[1], r, "sinterstore")
 }
 
 fn sunionstore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let r = union(ctx, &argv[2..]);
-    store_result(ctx, &argv[1], r)
+    store_result(ctx, &argv[1], r, "sunionstore")
 }
 
 fn sdiffstore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let r = diff(ctx, &argv[2..]);
-    store_result(ctx, &argv[1], r)
+    store_result(ctx, &argv[1], r, "sdiffstore")
 }
 
 fn sintercard(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

@@ -25,6 +25,7 @@ use super::string::ERR_WRONGTYPE;
 use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{self, RObj, Value};
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -308,7 +309,9 @@ fn sort_generic(ctx: &mut Ctx, argv: &[Vec<u8>], read_only: bool) -> Reply {
         ),
         Some(dst) => {
             let n = out.len();
-            ctx.db().remove(&dst);
+            if n == 0 && ctx.db().remove(&dst).is_some() {
+                ctx.modified(class::GENERIC, "del", &dst);
+            }
             if n > 0 {
                 let cfg = &ctx.srv.config;
                 let mut l = crate::ds::quicklist::Quicklist::new(
@@ -319,7 +322,10 @@ fn sort_generic(ctx: &mut Ctx, argv: &[Vec<u8>], read_only: bool) -> Reply {
                     l.push_back(&v.unwrap_or_default());
                 }
                 let lru = object::lru_clock(now);
-                ctx.db().add(&dst, RObj::new(Value::List(Box::new(l)), lru));
+                // An overwrite, not delete-and-create: no `new` event.
+                ctx.db()
+                    .set(&dst, RObj::new(Value::List(Box::new(l)), lru), false);
+                ctx.modified(class::LIST, "sortstore", &dst);
             }
             Reply::Integer(n as i64)
         }

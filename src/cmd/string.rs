@@ -21,6 +21,7 @@ use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{self, ObjType, RObj, Value};
 use crate::ds::longdouble::LongDouble;
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -264,19 +265,27 @@ fn expire_at(
     }
 }
 
-/// Stores a string with an optional expiry, honouring an already-past
-/// absolute time by deleting the key (as Redis: EXAT in the past).
+/// Stores a string with an optional expiry, with its `set` and `expire`
+/// events. An absolute time already past (EXAT in the past) is stored
+/// as it is, as Redis does: the key is dead to every lookup at once and
+/// is removed (`expired`) by the next lookup or the active cycle.
 fn store(ctx: &mut Ctx, key: &[u8], obj: RObj, expiry: Expiry) {
+    overwrite(ctx, key, obj, expiry == Expiry::KeepTtl);
+    ctx.modified(class::STRING, "set", key);
+    if let Expiry::At(when) = expiry {
+        ctx.db().set_expire(key, when);
+        ctx.notify(class::GENERIC, "expire", key);
+    }
+}
+
+/// `Db::set` after lazily expiring the old value, so a key that died
+/// unseen is reported `expired` before its replacement is `set` (Redis's
+/// lookupKeyWrite in setKey).
+fn overwrite(ctx: &mut Ctx, key: &[u8], obj: RObj, keep_ttl: bool) {
     let now = ctx.srv.now_ms;
     let db = ctx.db();
-    db.set(key, obj, expiry == Expiry::KeepTtl);
-    if let Expiry::At(when) = expiry {
-        if when <= now as i64 {
-            db.remove(key);
-        } else {
-            db.set_expire(key, when);
-        }
-    }
+    db.expire_if_needed(key, now);
+    db.set(key, obj, keep_ttl);
 }
 
 fn new_string(ctx: &Ctx, bytes: &[u8]) -> RObj {
@@ -346,6 +355,7 @@ fn setnx(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let obj = new_string(ctx, &argv[2]);
     ctx.db().set(&argv[1], obj, false);
+    ctx.modified(class::STRING, "set", &argv[1]);
     Reply::Integer(1)
 }
 
@@ -389,10 +399,16 @@ fn getex(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match expiry {
         Expiry::At(when) if when <= now as i64 => {
             db.remove(key);
+            ctx.modified(class::GENERIC, "del", key);
         }
-        Expiry::At(when) => db.set_expire(key, when),
+        Expiry::At(when) => {
+            db.set_expire(key, when);
+            ctx.modified(class::GENERIC, "expire", key);
+        }
         Expiry::Persist => {
-            db.persist(key);
+            if db.persist(key) {
+                ctx.modified(class::GENERIC, "persist", key);
+            }
         }
         Expiry::None | Expiry::KeepTtl => {}
     }
@@ -403,6 +419,7 @@ fn getdel(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     match read_string(ctx, &argv[1]) {
         Ok(Some(v)) => {
             ctx.db().remove(&argv[1]);
+            ctx.modified(class::GENERIC, "del", &argv[1]);
             Reply::Bulk(v)
         }
         Ok(None) => Reply::Null,
@@ -417,6 +434,7 @@ fn getset(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     };
     let obj = new_string(ctx, &argv[2]);
     ctx.db().set(&argv[1], obj, false);
+    ctx.modified(class::STRING, "set", &argv[1]);
     bulk_or_null(old)
 }
 
@@ -452,7 +470,8 @@ fn mset_generic(ctx: &mut Ctx, argv: &[Vec<u8>], nx: bool) -> Reply {
     }
     for pair in argv[1..].chunks(2) {
         let obj = new_string(ctx, &pair[1]);
-        ctx.db().set(&pair[0], obj, false);
+        overwrite(ctx, &pair[0], obj, false);
+        ctx.modified(class::STRING, "set", &pair[0]);
     }
     if nx {
         Reply::Integer(1)
@@ -494,6 +513,7 @@ fn append(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         None => {
             let obj = new_string(ctx, &argv[2]);
             ctx.db().add(key, obj);
+            ctx.modified(class::STRING, "append", key);
             return Reply::Integer(argv[2].len() as i64);
         }
     };
@@ -503,13 +523,15 @@ fn append(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Some(o) = ctx.db().lookup_write(key, now) else {
         return Reply::Integer(0);
     };
-    match o.make_raw() {
+    let len = match o.make_raw() {
         Some(s) => {
             s.extend_from_slice(&argv[2]);
-            Reply::Integer(s.len() as i64)
+            s.len()
         }
-        None => Reply::error(ERR_WRONGTYPE),
-    }
+        None => return Reply::error(ERR_WRONGTYPE),
+    };
+    ctx.modified(class::STRING, "append", key);
+    Reply::Integer(len as i64)
 }
 
 fn strlen(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -586,6 +608,7 @@ fn setrange(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             object::lru_clock(now),
         );
         ctx.db().add(key, obj);
+        ctx.modified(class::STRING, "setrange", key);
         return Reply::Integer(bytes.len() as i64);
     }
     if value.is_empty() {
@@ -610,7 +633,9 @@ fn setrange(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         s.resize(end, 0);
     }
     s.as_bytes_mut()[offset as usize..end].copy_from_slice(value);
-    Reply::Integer(s.len() as i64)
+    let len = s.len();
+    ctx.modified(class::STRING, "setrange", key);
+    Reply::Integer(len as i64)
 }
 
 // ---------------------------------------------------------------------------
@@ -644,6 +669,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> Reply {
         Some(o) => o.value = Value::Int(new),
         None => db.add(key, RObj::new(Value::Int(new), object::lru_clock(now))),
     }
+    ctx.modified(class::STRING, "incrby", key);
     Reply::Integer(new)
 }
 // ANCHOR_END: incr
@@ -701,6 +727,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let obj = RObj::new(object::embstr_or_raw(text.as_bytes()), lru);
     // KEEPTTL semantics: the key keeps its expiry.
     ctx.db().set(key, obj, true);
+    ctx.modified(class::STRING, "incrbyfloat", key);
     Reply::Bulk(text.into_bytes())
 }
 

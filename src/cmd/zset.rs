@@ -26,6 +26,7 @@ use crate::ds::dict::Dict;
 use crate::ds::strconv::parse_f64;
 use crate::resp::reply::{write_array_header, write_bulk, write_double};
 use crate::resp::{Protocol, Reply};
+use crate::server::notify::class;
 use crate::server::{blocking, Ctx};
 
 pub static COMMANDS: &[Command] = &[
@@ -248,18 +249,25 @@ fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
     let empty = matches!(ctx.db().lookup_write(key, now), Some(o) if zset::len(&o.value) == 0);
     if empty {
         ctx.db().remove(key);
+        ctx.notify(class::GENERIC, "del", key);
     }
 }
 
-/// Replaces `key` with `v` (or deletes it when `v` is empty); returns
-/// the stored size.
-fn store(ctx: &mut Ctx, key: &[u8], v: Value) -> usize {
+/// Replaces `key` with `v` (or deletes it when `v` is empty), with the
+/// keyspace event `event` (or `del` when an old value went away);
+/// returns the stored size.
+fn store(ctx: &mut Ctx, key: &[u8], v: Value, event: &str) -> usize {
     let n = zset::len(&v);
-    ctx.db().remove(key);
-    if n > 0 {
-        let lru = object::lru_clock(ctx.srv.now_ms);
-        ctx.db().add(key, RObj::new(v, lru));
+    if n == 0 {
+        if ctx.db().remove(key).is_some() {
+            ctx.modified(class::GENERIC, "del", key);
+        }
+        return 0;
     }
+    let lru = object::lru_clock(ctx.srv.now_ms);
+    // An overwrite keeps the key (no `new` event) and drops its TTL.
+    ctx.db().set(key, RObj::new(v, lru), false);
+    ctx.modified(class::ZSET, event, key);
     n
 }
 
@@ -381,6 +389,9 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[Vec<u8>], incr_cmd: bool) -> Reply {
             t
         }
     };
+    if applied.added + applied.updated > 0 {
+        ctx.modified(class::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     if applied.nan {
         return Reply::error(ERR_NAN);
     }
@@ -437,7 +448,10 @@ fn zrem(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(None) => 0,
         Err(e) => return e,
     };
-    delete_if_empty(ctx, key);
+    if removed > 0 {
+        ctx.modified(class::ZSET, "zrem", key);
+        delete_if_empty(ctx, key);
+    }
     Reply::Integer(removed as i64)
 }
 
@@ -767,7 +781,12 @@ fn zrangestore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         pairs.reverse();
     }
     let lim = limits(ctx);
-    let n = store(ctx, &argv[1], zset::from_sorted_pairs(&pairs, &lim));
+    let n = store(
+        ctx,
+        &argv[1],
+        zset::from_sorted_pairs(&pairs, &lim),
+        "zrangestore",
+    );
     Reply::Integer(n as i64)
 }
 
@@ -803,7 +822,15 @@ fn zremrange_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by: RangeBy) -> Reply {
         Ok(None) => 0,
         Err(e) => return e,
     };
-    delete_if_empty(ctx, key);
+    if removed > 0 {
+        let event = match by {
+            RangeBy::Score => "zremrangebyscore",
+            RangeBy::Lex => "zremrangebylex",
+            _ => "zremrangebyrank",
+        };
+        ctx.modified(class::ZSET, event, key);
+        delete_if_empty(ctx, key);
+    }
     Reply::Integer(removed as i64)
 }
 
@@ -849,6 +876,7 @@ fn pop_generic(
             continue;
         };
         let popped = zset::pop(v, count, max);
+        ctx.modified(class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
         delete_if_empty(ctx, key);
         let mut out = Vec::with_capacity(16 + popped.len() * 32);
         match (shape.emit_key, shape.nested) {
@@ -1284,7 +1312,12 @@ fn setop_generic(
     match dst {
         Some(dst) => {
             let lim = limits(ctx);
-            let n = store(ctx, dst, zset::from_sorted_pairs(&result, &lim));
+            let event = match op {
+                SetOp::Union => "zunionstore",
+                SetOp::Inter => "zinterstore",
+                SetOp::Diff => "zdiffstore",
+            };
+            let n = store(ctx, dst, zset::from_sorted_pairs(&result, &lim), event);
             Reply::Integer(n as i64)
         }
         None => {

@@ -23,9 +23,17 @@
 //! 4. When a key some client is blocked on is created, it is pushed to
 //!    `ready` (once per creation): a list that exists is never empty, so
 //!    creation is the moment a blocked pop may succeed.
+//! 5. Every modification of a key in `watched` (WATCH) pushes its watchers
+//!    to `dirty_watchers` before the command that made it returns. `set`,
+//!    `add`, `remove`, `delete`, expiry, `set_expire`, `persist` and
+//!    `clear` do it themselves; a command that edits a value in place
+//!    calls `touch`.
+//! 6. While `track_new` is on (keyspace events of class `n`), every key
+//!    creation is pushed to `created`, in order.
 //!
 //! Not here: argument parsing and replies (`cmd/`), the active expiry
-//! algorithm (`expire.rs`).
+//! algorithm (`expire.rs`), what a dirty watcher or a created key leads to
+//! (`server/multi.rs`, `server/notify.rs`).
 
 pub mod expire;
 pub mod key;
@@ -57,7 +65,29 @@ pub struct Db {
     /// Keyspace hits and misses of read lookups (INFO stats).
     pub hits: u64,
     pub misses: u64,
+    /// WATCHed keys of this db and who watches them (chapter 18). Only
+    /// ids: the clients belong to the server.
+    pub watched: Dict<Sds, Vec<Watcher>>,
+    /// Watchers of keys modified by the current command, for the server
+    /// to flag dirty (invariant 5).
+    pub dirty_watchers: Vec<(u64, i32)>,
+    /// Keys created since the server last looked, while `track_new`
+    /// (invariant 6): the `new` keyspace event.
+    pub created: Vec<Key>,
+    pub track_new: bool,
     rng: XorShift64Star,
+}
+
+/// One client's WATCH of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watcher {
+    pub client_id: u64,
+    /// The client's fd, so the server finds it without a scan.
+    pub fd: i32,
+    /// The key was already logically expired (present, time passed) when
+    /// WATCHed. Its lazy or active removal is then no change at all, as
+    /// Redis 7.0 rules; only a real write invalidates the watch.
+    pub expired: bool,
 }
 
 /// Bytes per key beyond the key and value bytes, for MEMORY USAGE: the
@@ -80,6 +110,10 @@ impl Db {
             ready: Vec::new(),
             hits: 0,
             misses: 0,
+            watched: Dict::new(),
+            dirty_watchers: Vec::new(),
+            created: Vec::new(),
+            track_new: false,
             rng: XorShift64Star::new(0x9E37_79B9_7F4A_7C15 ^ id as u64),
         }
     }
@@ -143,15 +177,79 @@ impl Db {
             Some(slot) => *slot = obj,
             None => {
                 self.keys.insert(Key::new(key), obj);
-                self.signal_ready(key);
+                self.key_created(key);
             }
         }
+        self.touch(key);
     }
 
     /// Adds a key that the caller knows is absent.
     pub fn add(&mut self, key: &[u8], obj: RObj) {
         self.keys.insert(Key::new(key), obj);
+        self.key_created(key);
+        self.touch(key);
+    }
+
+    /// Invariants 4 and 6 for a key that did not exist a moment ago.
+    fn key_created(&mut self, key: &[u8]) {
         self.signal_ready(key);
+        if self.track_new {
+            self.created.push(Key::new(key));
+        }
+    }
+
+    // ANCHOR: touch
+    /// Invariant 5: `key` changed, so whoever WATCHes it must see EXEC fail.
+    /// Redis's signalModifiedKey. One emptiness check when nothing is
+    /// watched, which is nearly always.
+    pub fn touch(&mut self, key: &[u8]) {
+        if self.watched.is_empty() {
+            return;
+        }
+        let exists = self.keys.contains_key(key);
+        let Some(watchers) = self.watched.get_mut(key) else {
+            return;
+        };
+        for w in watchers.iter_mut() {
+            if w.expired && !exists {
+                // The key was dead when watched and is now gone: no
+                // logical change. From now on it is an ordinary absent key.
+                w.expired = false;
+                continue;
+            }
+            self.dirty_watchers.push((w.client_id, w.fd));
+        }
+    }
+
+    /// FLUSHDB/FLUSHALL (`other` None) and SWAPDB (`other` the db whose
+    /// keys replace ours): every watched key that exists now, or will exist
+    /// after the swap, changes. Call before the keys go.
+    pub fn touch_all_watched(&mut self, other: Option<&Dict<Key, RObj>>) {
+        if self.watched.is_empty() {
+            return;
+        }
+        for (key, watchers) in self.watched.iter_mut() {
+            let here = self.keys.contains_key(key.as_bytes());
+            let there = other.is_some_and(|o| o.contains_key(key.as_bytes()));
+            if !(here || there) {
+                continue;
+            }
+            for w in watchers.iter_mut() {
+                if w.expired && !there {
+                    w.expired = false;
+                    continue;
+                }
+                self.dirty_watchers.push((w.client_id, w.fd));
+            }
+        }
+    }
+    // ANCHOR_END: touch
+
+    /// Is `key` present but past its expiry time (not yet removed)?
+    /// Redis's keyIsExpired: WATCH and EXEC ask it without deleting.
+    pub fn is_logically_expired(&self, key: &[u8], now_ms: u64) -> bool {
+        self.get_expire(key)
+            .is_some_and(|when| when <= now_ms as i64)
     }
 
     // ANCHOR: signal_ready
@@ -191,6 +289,7 @@ impl Db {
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
+        self.touch(key);
         Some(obj)
     }
 
@@ -205,6 +304,7 @@ impl Db {
                 self.expires.insert(Key::new(key), when_ms);
             }
         }
+        self.touch(key);
     }
 
     /// The absolute expiry time of `key`, if it has one.
@@ -217,7 +317,11 @@ impl Db {
 
     /// Removes the expiry of `key`; true if it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        self.expires.remove(key).is_some()
+        let had = self.expires.remove(key).is_some();
+        if had {
+            self.touch(key);
+        }
+        had
     }
 
     // ANCHOR: expire_if_needed
@@ -241,6 +345,7 @@ impl Db {
         if let Some((k, _)) = self.keys.remove(key) {
             self.expires.remove(key);
             self.expired.push(k);
+            self.touch(key);
         }
     }
 
@@ -260,6 +365,7 @@ impl Db {
 
     /// Removes every key; returns how many there were.
     pub fn clear(&mut self) -> usize {
+        self.touch_all_watched(None);
         let n = self.keys.len();
         self.keys = Dict::new();
         self.expires = Dict::new();

@@ -399,6 +399,9 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Bytes that are already a complete encoded reply, written as they are.
     Raw(Vec<u8>),
+    /// Several replies written back to back, not wrapped in an array:
+    /// SUBSCRIBE answers once per channel it was given.
+    Seq(Vec<Reply>),
 }
 // ANCHOR_END: reply
 
@@ -468,6 +471,11 @@ pub fn encode(reply: &Reply, proto: Protocol, out: &mut Vec<u8>) {
         }
         Reply::Verbatim { text, .. } => write_bulk(out, text),
         Reply::Raw(bytes) => out.extend_from_slice(bytes),
+        Reply::Seq(items) => {
+            for item in items {
+                encode(item, proto, out);
+            }
+        }
     }
 }
 

@@ -77,6 +77,9 @@ pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, Reply> {
 // ANCHOR: block_on_keys
 /// Called by a command handler that found nothing to do: marks the
 /// client blocked. Dispatch sees `client.blocked` and sends no reply.
+/// The handler then returns what its non-blocking form would answer:
+/// inside EXEC nothing may block, and dispatch sends that instead
+/// (chapter 18).
 pub fn block_on_keys(
     c: &mut Client,
     db: usize,

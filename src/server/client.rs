@@ -226,6 +226,9 @@ pub mod flags {
     pub const PUBSUB: u32 = 1 << 6; // subscribed to something
     pub const MULTI: u32 = 1 << 7; // inside MULTI
     pub const BLOCKED: u32 = 1 << 8; // waiting in a blocking command
+    pub const DIRTY_CAS: u32 = 1 << 9; // a WATCHed key changed: EXEC fails
+    pub const DIRTY_EXEC: u32 = 1 << 10; // a command was refused while queuing
+    pub const DENY_BLOCKING: u32 = 1 << 11; // inside EXEC: block = time out now
 }
 
 pub struct Client {
@@ -262,6 +265,12 @@ pub struct Client {
     pub net_in: u64,
     pub net_out: u64,
     pub commands_processed: u64,
+    /// Commands queued since MULTI (`multi.rs`); Some iff flag MULTI.
+    pub mstate: Option<Box<super::multi::MultiState>>,
+    /// Keys this client WATCHes, as (db, key), in WATCH order.
+    pub watched: Vec<(usize, crate::ds::sds::Sds)>,
+    /// Channels and patterns this client is subscribed to (`pubsub.rs`).
+    pub subs: super::pubsub::Subscriptions,
 }
 
 impl Client {
@@ -294,6 +303,9 @@ impl Client {
             net_in: 0,
             net_out: 0,
             commands_processed: 0,
+            mstate: None,
+            watched: Vec::new(),
+            subs: Default::default(),
         }
     }
 

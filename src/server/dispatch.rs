@@ -2,19 +2,27 @@
 //!
 //! Chapter: chapters/04-commands.md
 //!
-//! `execute` is Redis's processCommand and call() in one place. The checks
-//! run in a fixed order, and the order is part of the behaviour clients see
-//! (an unknown command gets "unknown command" even before AUTH):
+//! `execute` is Redis's processCommand: checks in a fixed order, and the
+//! order is part of the behaviour clients see (an unknown command gets
+//! "unknown command" even before AUTH). `call` is Redis's call(): the
+//! handler and its bookkeeping, also used by EXEC for each queued command.
 //!
 //! ```text
-//!   lookup ─► subcommand ─► arity ─► auth ─► pause ─► monitor ─► call ─► stats
-//!   (unknown)  (unknown      (wrong    (NOAUTH)  (held)   feed     handler  slowlog
-//!               subcommand)   number)                              reply
+//!   lookup ─► subcommand ─► arity ─► auth ─► no-multi ─► subscribed ─► pause
+//!   (unknown)  (unknown      (wrong    (NOAUTH) (not in    (RESP2 only  (held)
+//!               subcommand)   number)           MULTI)     (P|S)SUB..)
+//!      ─► in MULTI? queue, +QUEUED
+//!      ─► call: handler ─► db events ─► stats, slowlog ─► monitor feed ─► reply
 //! ```
+//!
+//! Every refusal before the queue step also marks a transaction being
+//! queued as failed, so its EXEC answers EXECABORT.
 //!
 //! Invariants:
 //! 1. Every request gets exactly one reply appended (unless CLIENT REPLY
-//!    mutes it or the client is closing), and only through `add_reply`.
+//!    mutes it or the client is closing), and only through `add_reply`;
+//!    whatever the command sent this client on the side (pub/sub
+//!    messages) is appended before it.
 //! 2. A handler runs only when the arity holds and the client may run it.
 //! 3. `stats.commands[id].calls` counts executed calls; refusals count in
 //!    `rejected_calls`, error replies of executed calls in `failed_calls`.
@@ -24,9 +32,9 @@
 use std::time::Instant;
 
 use super::client::{flags, ReplyMode};
-use super::{networking, Client, Ctx, PauseMode, Server};
+use super::{networking, Client, Ctx, Deferred, PauseMode, Server};
 use crate::cmd::{flag, Resolved};
-use crate::resp::{self, Reply};
+use crate::resp::{self, Protocol, Reply};
 
 // ANCHOR: execute
 /// Runs one command for `c`. Returns false when the command was held back
@@ -41,19 +49,63 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
         reject(srv, c, &resolved, "NOAUTH Authentication required.");
         return true;
     }
-    if paused_for(srv, c, cmd.flags) {
+    if c.has(flags::MULTI) && cmd.has(flag::NO_MULTI) {
+        reject(
+            srv,
+            c,
+            &resolved,
+            "ERR Command not allowed inside a transaction",
+        );
+        return true;
+    }
+    if c.has(flags::PUBSUB) && c.resp == Protocol::Resp2 && !allowed_when_subscribed(&resolved) {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            resolved.full_name()
+        );
+        reject(srv, c, &resolved, &msg);
+        return true;
+    }
+    if paused_for(srv, c, &resolved) {
         c.held_argv = Some(argv);
         c.flags |= flags::PAUSED;
         srv.paused_clients.push(c.fd);
         return false;
     }
-    if !srv.monitors.is_empty() && !cmd.has(flag::SKIP_MONITOR) && !cmd.has(flag::ADMIN) {
-        feed_monitors(srv, c, &argv);
+    if c.has(flags::MULTI) && !runs_inside_multi(&resolved) {
+        super::multi::queue(c, resolved, argv);
+        add_reply_counted(srv, c, &Reply::simple("QUEUED"));
+        return true;
     }
 
     if c.reply_mode == ReplyMode::SkipNext {
         c.reply_mode = ReplyMode::Skipping;
     }
+    let reply = call(srv, c, resolved, &argv);
+    absorb_deferred(srv, c);
+    if c.blocked.is_some() {
+        // The handler found nothing to pop and asked to wait: no reply
+        // now; the client is woken by `blocking::serve_ready_keys`.
+        super::blocking::register(srv, c);
+    } else {
+        add_reply(srv, c, &reply);
+    }
+    if c.reply_mode == ReplyMode::Skipping {
+        c.reply_mode = ReplyMode::On;
+    }
+    if srv.dbs.iter().any(|d| !d.ready.is_empty()) {
+        super::blocking::serve_ready_keys(srv);
+        // Messages the woken clients' commands sent this client.
+        absorb_deferred(srv, c);
+    }
+    true
+}
+
+/// Runs a command that passed every check: the handler, then the
+/// bookkeeping around it (db events, statistics, slowlog, MONITOR). EXEC
+/// calls it for each queued command. Redis's call().
+pub fn call(srv: &mut Server, c: &mut Client, resolved: Resolved, argv: &[Vec<u8>]) -> Reply {
+    let cmd = resolved.cmd;
     // Set before the call so CLIENT LIST shows the running command.
     c.last_cmd.clear();
     if let Some(p) = resolved.parent {
@@ -67,7 +119,7 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
             srv: &mut *srv,
             client: &mut *c,
         };
-        (cmd.handler)(&mut ctx, &argv)
+        (cmd.handler)(&mut ctx, argv)
     };
     let micros = start.elapsed().as_micros() as u64;
     srv.drain_expired();
@@ -80,21 +132,48 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
     }
     srv.stats.total_commands_processed += 1;
     c.commands_processed += 1;
-    maybe_slowlog(srv, c, &argv, micros, cmd.flags);
-    if c.blocked.is_some() {
-        // The handler found nothing to pop and asked to wait: no reply
-        // now; the client is woken by `blocking::serve_ready_keys`.
-        super::blocking::register(srv, c);
-    } else {
-        add_reply(srv, c, &reply);
+    maybe_slowlog(srv, c, argv, micros, cmd.flags);
+    // After the call, as Redis: inside EXEC the queued commands show up
+    // before the EXEC that ran them, and SELECT shows the db it selected.
+    if !srv.monitors.is_empty() && !cmd.has(flag::SKIP_MONITOR) && !cmd.has(flag::ADMIN) {
+        feed_monitors(srv, c, argv);
     }
-    if c.reply_mode == ReplyMode::Skipping {
-        c.reply_mode = ReplyMode::On;
+    if c.has(flags::DENY_BLOCKING) && c.blocked.is_some() {
+        // Inside EXEC a blocking command cannot wait (multi.rs invariant
+        // 4): it answers what its handler returned next to the call to
+        // `block_on_keys` — the non-blocking form's answer (nil for
+        // BLMOVE, a null array for BLPOP). Central here, so every blocking
+        // command gets it for free.
+        c.blocked = None;
     }
-    if srv.dbs.iter().any(|d| !d.ready.is_empty()) {
-        super::blocking::serve_ready_keys(srv);
-    }
-    true
+    reply
+}
+
+/// Commands that run at once inside MULTI instead of being queued.
+fn runs_inside_multi(r: &Resolved) -> bool {
+    r.parent.is_none()
+        && matches!(
+            r.cmd.name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        )
+}
+
+/// What a RESP2 client may run while subscribed: its replies would be
+/// indistinguishable from messages otherwise.
+fn allowed_when_subscribed(r: &Resolved) -> bool {
+    r.parent.is_none()
+        && matches!(
+            r.cmd.name,
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
 }
 
 /// Re-runs the command of a client that was blocked and whose key became
@@ -115,8 +194,35 @@ pub fn run_for_blocked(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) {
     };
     srv.stats.commands[resolved.id].usec += start.elapsed().as_micros() as u64;
     srv.drain_expired();
+    absorb_deferred(srv, c);
     if c.blocked.is_none() {
         add_reply(srv, c, &reply);
+    }
+}
+
+/// Hands `c` what was owed to it while it was out of the client table
+/// (server invariant 3): messages go to its output in order, a WATCH
+/// invalidation sets DIRTY_CAS.
+pub fn absorb_deferred(srv: &mut Server, c: &mut Client) {
+    if srv.deferred.is_empty() || !srv.deferred.iter().any(|(id, _)| *id == c.id) {
+        return;
+    }
+    let all = std::mem::take(&mut srv.deferred);
+    let (mine, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|(id, _)| *id == c.id);
+    srv.deferred = others;
+    for (_, d) in mine {
+        match d {
+            Deferred::Message(mut bytes) => {
+                if c.resp == Protocol::Resp3 {
+                    bytes[0] = b'>';
+                }
+                add_reply_counted(srv, c, &Reply::Raw(bytes));
+            }
+            Deferred::DirtyCas => {
+                super::multi::unwatch_all(srv, c);
+                c.flags |= flags::DIRTY_CAS;
+            }
+        }
     }
 }
 // ANCHOR_END: execute
@@ -137,6 +243,7 @@ fn resolve(srv: &mut Server, c: &mut Client, argv: &[Vec<u8>]) -> Option<Resolve
             msg.push_str(&format!("'{}' ", a));
         }
         srv.stats.count_error(&msg);
+        super::multi::flag_transaction(c);
         add_reply_counted(srv, c, &Reply::error(msg));
         return None;
     };
@@ -167,16 +274,36 @@ fn reject(srv: &mut Server, c: &mut Client, r: &Resolved, msg: &str) {
     reject_reply(srv, c, r, Reply::error(msg.to_string()));
 }
 
+/// A refusal: counted, and fatal to a transaction being queued. A refused
+/// EXEC (wrong arity) discards the transaction there and then, with the
+/// reason in its EXECABORT (Redis's rejectCommand).
 fn reject_reply(srv: &mut Server, c: &mut Client, r: &Resolved, reply: Reply) {
     srv.stats.commands[r.id].rejected_calls += 1;
+    super::multi::flag_transaction(c);
+    let reply = match reply {
+        Reply::Error(e) if r.parent.is_none() && r.cmd.name == "exec" && c.has(flags::MULTI) => {
+            super::multi::discard(srv, c);
+            let why = e.strip_prefix("ERR ").unwrap_or(&e);
+            Reply::error(format!(
+                "EXECABORT Transaction discarded because of: {}",
+                why
+            ))
+        }
+        other => other,
+    };
     if let Reply::Error(e) = &reply {
         srv.stats.count_error(e);
     }
     add_reply_counted(srv, c, &reply);
 }
 
-/// Should this command wait for CLIENT PAUSE to end?
-fn paused_for(srv: &Server, c: &Client, cmd_flags: u32) -> bool {
+/// Should this command wait for CLIENT PAUSE to end? EXEC counts as a
+/// write when anything it would run does.
+fn paused_for(srv: &Server, c: &Client, r: &Resolved) -> bool {
+    let mut cmd_flags = r.cmd.flags;
+    if r.parent.is_none() && r.cmd.name == "exec" {
+        cmd_flags |= c.mstate.as_ref().map_or(0, |m| m.cmd_flags);
+    }
     let Some((mode, until)) = srv.pause else {
         return false;
     };
@@ -200,6 +327,14 @@ pub fn add_reply(srv: &mut Server, c: &mut Client, reply: &Reply) {
         }
     }
     add_reply_counted(srv, c, reply);
+}
+
+/// Writes an array header straight to the output: EXEC's reply, whose
+/// elements follow one by one.
+pub fn add_reply_header(srv: &mut Server, c: &mut Client, len: usize) {
+    let mut header = Vec::with_capacity(16);
+    resp::reply::write_array_header(&mut header, len);
+    add_reply_counted(srv, c, &Reply::Raw(header));
 }
 
 fn add_reply_counted(srv: &mut Server, c: &mut Client, reply: &Reply) {

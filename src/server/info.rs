@@ -289,8 +289,9 @@ fn stats(srv: &Server, out: &mut String) -> bool {
     field!(out, "evicted_clients", 0);
     field!(out, "keyspace_hits", s.keyspace_hits + hits);
     field!(out, "keyspace_misses", s.keyspace_misses + misses);
-    field!(out, "pubsub_channels", 0);
-    field!(out, "pubsub_patterns", 0);
+    field!(out, "pubsub_channels", srv.pubsub.channels.len());
+    field!(out, "pubsub_patterns", srv.pubsub.patterns.len());
+    field!(out, "pubsubshard_channels", srv.pubsub.shard_channels.len());
     field!(out, "latest_fork_usec", 0);
     field!(out, "total_forks", 0);
     field!(out, "unexpected_error_replies", s.unexpected_error_replies);

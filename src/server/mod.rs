@@ -14,6 +14,9 @@
 //!    out of the table and handed to commands as `Ctx::client`.
 //! 2. Every client in `pending_write` has `out.pending() > 0` or has been
 //!    closed since it was queued (the flush loop re-checks).
+//! 3. Whatever is owed to a client out of the table (a message it is sent
+//!    by its own command, a watch its own write invalidated) waits in
+//!    `deferred` and reaches it before its reply (`dispatch.rs`).
 //!
 //! Not here: socket I/O (`networking.rs`), command execution
 //! (`dispatch.rs`), periodic work (`cron.rs`), INFO (`info.rs`).
@@ -24,7 +27,10 @@ pub mod cron;
 pub mod dispatch;
 pub mod info;
 pub mod listen;
+pub mod multi;
 pub mod networking;
+pub mod notify;
+pub mod pubsub;
 pub mod signals;
 pub mod stats;
 
@@ -114,6 +120,20 @@ pub struct Server {
     /// INFO's `expired_stale_perc` (a running estimate, as Redis).
     pub stale_perc: f64,
     pub expired_time_cap_reached: u64,
+    /// Channel and pattern subscriptions (`pubsub.rs`).
+    pub pubsub: pubsub::PubSub,
+    /// Things for clients that were out of the client table when they
+    /// happened (invariant 3), in order.
+    pub deferred: Vec<(u64, Deferred)>,
+}
+
+/// Something owed to a client that was out of the client table at the
+/// time: a pub/sub message, or a WATCH invalidation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deferred {
+    /// An encoded message in its RESP2 form (`*` first).
+    Message(Vec<u8>),
+    DirtyCas,
 }
 
 /// Unix time in milliseconds.
@@ -175,6 +195,8 @@ impl Server {
             active_expire_enabled: true,
             stale_perc: 0.0,
             expired_time_cap_reached: 0,
+            pubsub: pubsub::PubSub::default(),
+            deferred: Vec::new(),
         }
     }
 
@@ -203,15 +225,11 @@ impl Server {
     }
 
     /// Counts the keys that expiry removed since the last call (the one
-    /// path of `db/` invariant 3). Later chapters propagate a DEL and send
-    /// keyspace notifications from here.
+    /// path of `db/` invariant 3), publishes their keyspace events and
+    /// flags dirty watchers (`notify::drain_db_events`). Propagating a DEL
+    /// for each expired key will start here too.
     pub fn drain_expired(&mut self) {
-        for db in self.dbs.iter_mut() {
-            if !db.expired.is_empty() {
-                self.stats.expired_keys += db.expired.len() as u64;
-                db.expired.clear();
-            }
-        }
+        notify::drain_db_events(self);
     }
 
     pub fn uptime_secs(&self) -> u64 {
@@ -294,6 +312,7 @@ pub fn apply_config_change(srv: &mut Server, name: &str) -> Result<(), &'static 
                 crate::log::set_level(level);
             }
         }
+        "notify-keyspace-events" => notify::sync_track_new(srv),
         "dir" => {
             if let Err(e) = std::env::set_current_dir(&srv.config.dir) {
                 crate::log!(Warning, "Can't chdir to '{}': {}", srv.config.dir, e);
@@ -332,6 +351,7 @@ pub fn run(config: Config) -> i32 {
         }
     };
     let mut srv = Server::new(config);
+    notify::sync_track_new(&mut srv);
     srv.backend_name = el.backend().name();
     crate::log!(
         Notice,

@@ -328,6 +328,9 @@ pub fn before_sleep(srv: &mut Server, el: &mut EventLoop) {
     }
     // A protocol error or QUIT with nothing left to write closes now.
     close_marked_clients(srv, el);
+    // Owed to clients that were out of the table: every command has
+    // finished, so anything left belongs to a client that is gone.
+    srv.deferred.clear();
 }
 // ANCHOR_END: before_sleep
 
@@ -378,6 +381,8 @@ fn put_back(srv: &mut Server, el: &mut EventLoop, c: Box<Client>) {
 /// Closes the connection and forgets the client (invariant 1).
 pub fn free_client(srv: &mut Server, el: &mut EventLoop, mut c: Box<Client>) {
     super::blocking::unregister(srv, &mut c);
+    super::multi::discard(srv, &mut c);
+    super::pubsub::forget_client(srv, &mut c);
     if c.fd >= 0 {
         el.unregister(c.fd, READABLE | WRITABLE);
         if let Some(slot) = srv.clients.get_mut(c.fd as usize) {

@@ -21,8 +21,8 @@
 //!   before it: `range(..key).count()`, O(n). That gap is the point.
 //! - `range10` reads the first 10 members with score >= a random score
 //!   (ZRANGEBYSCORE key s +inf LIMIT 0 10), touching each member's bytes.
-//!   The skiplist takes two descents: one to find the first rank, one in
-//!   `iter_from_rank` to reach it.
+//!   The skiplist takes one descent (`iter_from_score`) and then walks
+//!   level 0.
 //!
 //! Run with `cargo bench --bench skiplist` (about a minute and a half, plus the build).
 
@@ -270,12 +270,10 @@ fn bench_size(c: &mut Criterion, n: usize) {
         b.iter(|| {
             let min = starts[i % POOL].0 .0;
             i += 1;
-            let first = list.first_in_score_range(min, false, f64::INFINITY, false);
+            let (_, from) = list.iter_from_score(min, false);
             let mut sum = 0;
-            if let Some(r) = first {
-                for (_, m) in list.iter_from_rank(r).take(10) {
-                    sum += touch(m);
-                }
+            for (_, m) in from.take(10) {
+                sum += touch(m);
             }
             black_box(sum)
         })

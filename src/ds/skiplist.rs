@@ -22,7 +22,10 @@
 //! a million-member sorted set keeps one of these per member, so a node is
 //! 32 bytes. Its level-0 link sits inline (three nodes in four have no
 //! other), and the links of levels 1 and up live in a second shared `Vec`,
-//! the link pool, as one run of `height - 1` links per node:
+//! the link pool, as one run of `height - 1` links per node. Each pool link
+//! also caches two fields of its target (its score, and where its own run
+//! starts), so a search on the upper levels reads only pool entries and
+//! never waits for a node it is about to skip:
 //!
 //! ```text
 //!  arena slot (32 bytes)
@@ -30,8 +33,12 @@
 //!       8            8            4             4           4           1        3
 //!                    |                                      |
 //!                    v                                      v
-//!        [hdr| member bytes ]   pool: .. | L1 {next,span} | L2 {next,span} | ..
-//!        one exact-size block           8 bytes per link, height - 1 of them
+//!        [hdr| member bytes ]   pool: .. | L1 link | L2 link | ..  (height - 1 of them)
+//!        one exact-size block
+//!  pool link (24 bytes)
+//!  [ next_score f64 | next u32 | span u32 | next_upper u32 | pad ]
+//!        8             4          4           4             4
+//!    copies of the target's score and upper --^ (invariant 8)
 //! ```
 //!
 //! Invariants:
@@ -54,6 +61,9 @@
 //! 7. Every pool entry belongs to exactly one run: the head's 31, a live
 //!    node's h - 1, or a free run of k entries listed once in
 //!    `pool_free[k]`. A node of height 1 has no run (`upper` is nil).
+//! 8. Every pool link that belongs to the head or a live node and is not
+//!    nil caches its target: `next_score` and `next_upper` equal the
+//!    target's `score` and `upper`, bit for bit.
 //!
 //! Ordering is by score, then by member bytes. Scores are never NaN (the
 //! callers reject NaN before it gets here).
@@ -89,15 +99,38 @@ pub const MAX_LEN: usize = u32::MAX as usize - 1;
 const NIL: u32 = u32::MAX;
 /// The head is a sentinel in slot 0 with MAX_LEVEL links and no key.
 const HEAD: u32 = 0;
-const NIL_LINK: Link = Link { next: NIL, span: 0 };
+/// A nil link with span 0. Its cache fields are placeholders: invariant 8
+/// says nothing about nil links.
+const NIL_LINK: Link = Link {
+    next_score: 0.0,
+    next: NIL,
+    span: 0,
+    next_upper: NIL,
+};
 
 // ANCHOR: types
-/// One forward link: which node comes next on this level, and how many
-/// level-0 steps that is (invariant 3).
+/// One forward link on level 1 or up: which node comes next on this
+/// level, how many level-0 steps that is (invariant 3), and a copy of the
+/// two fields of that node a search needs (invariant 8). 24 bytes with
+/// `repr(C)`: 20 of fields and 4 of padding, as drawn in the header.
+///
+/// WHY THE COPIES. A search on level i compares the next node's score with
+/// the target and, if it moves, reads the next node's link on level i. In
+/// Redis both sit in the next node, one cache miss. Here the link sits in
+/// the node's pool run, so without the copies a step costs two misses: the
+/// node, for its score and `upper`, and then its run. With them, a step
+/// reads one pool entry and jumps straight to the next run; the node
+/// itself is read only on level 0, or when scores tie and the members
+/// must be compared.
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct Link {
+    /// The target's score; a placeholder when `next` is nil.
+    next_score: f64,
     next: u32,
     span: u32,
+    /// The target's `upper`: where the search continues after moving.
+    next_upper: u32,
 }
 
 /// One arena slot: 32 bytes, checked by a test. `repr(C)` keeps the
@@ -106,6 +139,8 @@ struct Link {
 #[derive(Debug)]
 #[repr(C)]
 struct Node {
+    /// Copied into every pool link that points here (invariant 8): write
+    /// it only where those links are rewritten too (`update_score`).
     score: f64,
     /// `None` for the head and for free slots (invariant 6). `Option<Sds>`
     /// costs nothing: an `Sds` is a non-null pointer, so `None` is null.
@@ -115,7 +150,9 @@ struct Node {
     /// Level-0 successor. Its span is implied: 1, or 0 when nil (invariant 3).
     next0: u32,
     /// Start of this node's links for levels 1..height in the pool, or nil
-    /// for a node of height 1 (invariant 7).
+    /// for a node of height 1 (invariant 7). Copied into every pool link
+    /// that points here (invariant 8), so it never changes while the node
+    /// is live.
     upper: u32,
     /// 1..=MAX_LEVEL; 0 marks a free slot.
     height: u8,
@@ -224,9 +261,12 @@ fn mix_seed(seed: u64) -> u64 {
 }
 
 /// Where a descent stopped: on each level, the last node it passed
-/// (`update[i]`, the head if none), and that node's 1-based rank.
+/// (`update[i]`, the head if none), the start of that node's pool run
+/// (`upper[i]`, so writers reach its link without reading the node), and
+/// its 1-based rank.
 struct Path {
     update: [u32; MAX_LEVEL],
+    upper: [u32; MAX_LEVEL],
     rank: [u32; MAX_LEVEL],
 }
 
@@ -321,38 +361,31 @@ impl SkipList {
     // ANCHOR_END: random_level
 
     // ANCHOR: links
-    /// Node `x`'s link on level `i` (below its height). Level 0's span is
-    /// not stored; invariant 3 says what it must be.
-    #[inline]
+    /// Node `x`'s link on level `i` (below its height), for code off the
+    /// hot path. Level 0's span is not stored; invariant 3 says what it
+    /// must be. Level 0 caches nothing, so its cache fields are the nil
+    /// placeholders.
     fn link(&self, x: u32, i: usize) -> Link {
         let n = &self.nodes[x as usize];
         if i == 0 {
             Link {
                 next: n.next0,
                 span: u32::from(n.next0 != NIL),
+                ..NIL_LINK
             }
         } else {
-            self.pool[n.upper as usize + i - 1]
+            self.pool[Self::at(n.upper, i)]
         }
     }
 
-    /// Node `x`'s stored link on level `i` >= 1.
+    /// Where the level-`i` link (i >= 1) of the node whose run starts at
+    /// `upper` sits in the pool. Searches carry `upper` along (it is cached
+    /// in the link that led them to the node), so they find the link
+    /// without reading the node.
     #[inline]
-    fn upper_mut(&mut self, x: u32, i: usize) -> &mut Link {
-        debug_assert!(i >= 1, "level 0 has no stored link");
-        let at = self.nodes[x as usize].upper as usize + i - 1;
-        &mut self.pool[at]
-    }
-
-    #[inline]
-    fn set_link(&mut self, x: u32, i: usize, link: Link) {
-        if i == 0 {
-            // The span arithmetic must agree with the implied span.
-            debug_assert_eq!(link.span, u32::from(link.next != NIL));
-            self.nodes[x as usize].next0 = link.next;
-        } else {
-            *self.upper_mut(x, i) = link;
-        }
+    fn at(upper: u32, i: usize) -> usize {
+        debug_assert!(i >= 1, "level 0 has no pool link");
+        upper as usize + i - 1
     }
     // ANCHOR_END: links
 
@@ -360,10 +393,28 @@ impl SkipList {
         self.nodes[x as usize].next0
     }
 
+    fn member_of(&self, x: u32) -> &[u8] {
+        self.nodes[x as usize].member()
+    }
+
     /// Compares node `x`'s key with (score, member).
     fn cmp_node(&self, x: u32, score: f64, member: &[u8]) -> Ordering {
         let n = &self.nodes[x as usize];
         cmp_key(n.score, n.member(), score, member)
+    }
+
+    /// Compares the key of node `x`, whose score `x_score` the caller
+    /// already has (from a link's cache), with (score, member). Node `x`
+    /// is read only when the scores tie.
+    #[inline]
+    fn cmp_cached(&self, x_score: f64, x: u32, score: f64, member: &[u8]) -> Ordering {
+        if x_score < score {
+            Ordering::Less
+        } else if x_score > score {
+            Ordering::Greater
+        } else {
+            self.nodes[x as usize].member().cmp(member)
+        }
     }
 
     // ANCHOR: alloc
@@ -441,49 +492,79 @@ impl SkipList {
 
     // ANCHOR: descend
     /// Walks from the top level down. On each level it moves right while
-    /// `go_past(next_node, rank_next_would_have)` holds, then drops a level.
-    /// `go_past` must be monotone along level 0 (true for a prefix of the
-    /// list, false after), which every caller's predicate is.
+    /// `go_past(next_score, next_id, rank_next_would_have)` holds, then
+    /// drops a level. `go_past` must be monotone along level 0 (true for a
+    /// prefix of the list, false after), which every caller's predicate is.
     ///
     /// The rank of a node is the sum of the spans walked to reach it, so
     /// the path records it for free (invariant 3).
-    fn descend(&self, mut go_past: impl FnMut(&Node, u32) -> bool) -> Path {
+    ///
+    /// HOW IT STAYS IN THE POOL. On levels 1 and up the walk holds only the
+    /// current node's id and the start of its run, `x_upper`. The next link
+    /// is `pool[x_upper + i - 1]`; its cached `next_score` feeds `go_past`,
+    /// and moving copies `next_upper` into `x_upper` (invariant 8). So a
+    /// step is one pool read, and a node is read only if `go_past` asks
+    /// for its member (equal scores, lex ranges). Level 0 has no pool
+    /// link, so there each step reads the next node, as it must: that is
+    /// the node the search is looking for.
+    fn descend(&self, mut go_past: impl FnMut(f64, u32, u32) -> bool) -> Path {
         let mut path = Path {
             update: [HEAD; MAX_LEVEL],
+            upper: [self.nodes[HEAD as usize].upper; MAX_LEVEL],
             rank: [0; MAX_LEVEL],
         };
         let mut x = HEAD;
+        let mut x_upper = path.upper[0];
         let mut rank = 0;
-        for i in (0..self.level).rev() {
+        for i in (1..self.level).rev() {
             loop {
-                let link = self.link(x, i);
-                if link.next != NIL && go_past(&self.nodes[link.next as usize], rank + link.span) {
+                let link = self.pool[Self::at(x_upper, i)];
+                if link.next != NIL && go_past(link.next_score, link.next, rank + link.span) {
                     rank += link.span;
                     x = link.next;
+                    x_upper = link.next_upper;
                 } else {
                     break;
                 }
             }
             path.update[i] = x;
+            path.upper[i] = x_upper;
             path.rank[i] = rank;
         }
+        loop {
+            let next = self.nodes[x as usize].next0;
+            if next == NIL {
+                break;
+            }
+            let n = &self.nodes[next as usize];
+            if !go_past(n.score, next, rank + 1) {
+                break;
+            }
+            rank += 1;
+            x = next;
+            x_upper = n.upper;
+        }
+        path.update[0] = x;
+        path.upper[0] = x_upper;
+        path.rank[0] = rank;
         path
     }
     // ANCHOR_END: descend
 
     /// Path to the last node strictly before (score, member).
     fn path_before(&self, score: f64, member: &[u8]) -> Path {
-        self.descend(|n, _| cmp_key(n.score, n.member(), score, member) == Ordering::Less)
+        self.descend(|s, id, _| self.cmp_cached(s, id, score, member).is_lt())
     }
 
-    /// The node with 1-based rank `rank1`, or nil.
+    /// The node with 1-based rank `rank1`, or nil. The predicate looks at
+    /// ranks only, so above level 0 this reads nothing but pool links.
     fn node_at_rank1(&self, rank1: usize) -> u32 {
         if rank1 == 0 || rank1 > self.len() {
             return NIL;
         }
         // rank1 <= len < u32::MAX, so it fits.
         let rank1 = rank1 as u32;
-        let path = self.descend(|_, r| r <= rank1);
+        let path = self.descend(|_, _, r| r <= rank1);
         if path.rank[0] == rank1 {
             path.update[0]
         } else {
@@ -514,7 +595,7 @@ impl SkipList {
     fn insert_with_height(&mut self, score: f64, member: Sds, height: usize) -> u32 {
         debug_assert!(!score.is_nan(), "NaN scores are rejected by callers");
         debug_assert!((1..=MAX_LEVEL).contains(&height));
-        let mut path = self.path_before(score, &member);
+        let path = self.path_before(score, &member);
         debug_assert!({
             let n = self.next0(path.update[0]);
             n == NIL || self.cmp_node(n, score, &member).is_ne()
@@ -522,42 +603,48 @@ impl SkipList {
 
         if height > self.level {
             // New levels start at the head, whose nil link spans every node.
+            // (The path already holds the head and its run there.)
             for i in self.level..height {
-                path.update[i] = HEAD;
-                path.rank[i] = 0;
-                self.upper_mut(HEAD, i).span = self.len;
+                self.pool[Self::at(path.upper[i], i)].span = self.len;
             }
             self.level = height;
         }
 
         let id = self.alloc(score, member, height);
+        let upper = self.nodes[id as usize].upper;
+        // Level 0: splice in after update[0]; its span is implied.
+        let prev0 = path.update[0];
+        let next0 = self.next0(prev0);
+        self.nodes[id as usize].next0 = next0;
+        self.nodes[prev0 as usize].next0 = id;
         // The new node's rank is rank[0] + 1. On level i its predecessor
         // sits at rank[i], so the old link from there splits in two: the
         // predecessor now jumps (rank[0] - rank[i]) + 1 steps to us, and we
-        // jump what is left of the old span.
-        for i in 0..height {
-            let prev = path.update[i];
-            let old = self.link(prev, i);
+        // jump what is left of the old span. Our link inherits the old
+        // link's target, cache and all; the predecessor's link caches us
+        // (invariant 8).
+        for i in 1..height {
+            let theirs = Self::at(path.upper[i], i);
+            let old = self.pool[theirs];
             let to_new = path.rank[0] - path.rank[i];
-            let ours = Link {
-                next: old.next,
+            self.pool[Self::at(upper, i)] = Link {
                 span: old.span - to_new,
+                ..old
             };
-            self.set_link(id, i, ours);
-            let theirs = Link {
+            self.pool[theirs] = Link {
+                next_score: score,
                 next: id,
                 span: to_new + 1,
+                next_upper: upper,
             };
-            self.set_link(prev, i, theirs);
         }
         // Links above our height pass over the new node: one step longer.
         for i in height..self.level {
-            self.upper_mut(path.update[i], i).span += 1;
+            self.pool[Self::at(path.upper[i], i)].span += 1;
         }
 
-        let prev0 = path.update[0];
         self.nodes[id as usize].backward = if prev0 == HEAD { NIL } else { prev0 };
-        match self.next0(id) {
+        match next0 {
             NIL => self.tail = id,
             next => self.nodes[next as usize].backward = id,
         }
@@ -568,34 +655,40 @@ impl SkipList {
 
     // ANCHOR: unlink
     /// Takes node `x` out of every level. `path.update[i]` must be the last
-    /// node before `x` on level i, for every level below `self.level`.
+    /// node before `x` on level i, for every level below `self.level`, and
+    /// `path.upper[i]` the start of its run.
     fn unlink(&mut self, x: u32, path: &Path) {
-        for i in 0..self.level {
-            let prev = path.update[i];
-            let link = self.link(prev, i);
+        let prev0 = path.update[0];
+        debug_assert_eq!(self.next0(prev0), x, "update[0] precedes x");
+        let x_next0 = self.next0(x);
+        self.nodes[prev0 as usize].next0 = x_next0;
+        let x_upper = self.nodes[x as usize].upper;
+        for i in 1..self.level {
+            let at = Self::at(path.upper[i], i);
+            let link = self.pool[at];
             if link.next == x {
                 // prev -> x -> y becomes prev -> y; x itself was one step.
-                let through = self.link(x, i);
-                let merged = Link {
-                    next: through.next,
+                // prev takes over x's link, with its cache of y.
+                let through = self.pool[Self::at(x_upper, i)];
+                self.pool[at] = Link {
                     span: link.span + through.span - 1,
+                    ..through
                 };
-                self.set_link(prev, i, merged);
             } else {
-                // prev's link jumps over x on this level (never level 0,
-                // where prev is x's predecessor).
-                self.upper_mut(prev, i).span -= 1;
+                // prev's link jumps over x on this level.
+                self.pool[at].span -= 1;
             }
         }
         let back = self.nodes[x as usize].backward;
-        match self.next0(x) {
+        match x_next0 {
             NIL => self.tail = back,
             next => self.nodes[next as usize].backward = back,
         }
         // Drop empty top levels so searches don't start in thin air
         // (invariant 5).
         while self.level > 1 && self.link(HEAD, self.level - 1).next == NIL {
-            *self.upper_mut(HEAD, self.level - 1) = NIL_LINK;
+            let head_upper = self.nodes[HEAD as usize].upper;
+            self.pool[Self::at(head_upper, self.level - 1)] = NIL_LINK;
             self.level -= 1;
         }
         self.len -= 1;
@@ -633,6 +726,14 @@ impl SkipList {
         // see chapters/16-skiplist.md#real-redis.
         if after_back && before_next {
             self.nodes[x as usize].score = new;
+            // The links that point at x cache its score (invariant 8):
+            // on each of x's upper levels, update[i]'s link is one.
+            let height = usize::from(self.nodes[x as usize].height);
+            for i in 1..height {
+                let at = Self::at(path.upper[i], i);
+                debug_assert_eq!(self.pool[at].next, x);
+                self.pool[at].next_score = new;
+            }
             return true;
         }
         self.unlink(x, &path);
@@ -651,7 +752,7 @@ impl SkipList {
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
         // Go past every node <= the key: we stop *on* it, and the spans
         // walked add up to its 1-based rank.
-        let path = self.descend(|n, _| cmp_key(n.score, n.member(), score, member).is_le());
+        let path = self.descend(|s, id, _| self.cmp_cached(s, id, score, member).is_le());
         let x = path.update[0];
         if x != HEAD && self.cmp_node(x, score, member).is_eq() {
             Some(path.rank[0] as usize - 1)
@@ -683,7 +784,7 @@ impl SkipList {
         max: f64,
         max_ex: bool,
     ) -> Option<usize> {
-        let path = self.descend(|n, _| !score_gte_min(n.score, min, min_ex));
+        let path = self.descend(|s, _, _| !score_gte_min(s, min, min_ex));
         let x = self.next0(path.update[0]);
         // The first node >= min is in range iff it is also <= max.
         (x != NIL && score_lte_max(self.nodes[x as usize].score, max, max_ex))
@@ -698,7 +799,7 @@ impl SkipList {
         max: f64,
         max_ex: bool,
     ) -> Option<usize> {
-        let path = self.descend(|n, _| score_lte_max(n.score, max, max_ex));
+        let path = self.descend(|s, _, _| score_lte_max(s, max, max_ex));
         let x = path.update[0];
         (x != HEAD && score_gte_min(self.nodes[x as usize].score, min, min_ex))
             .then(|| path.rank[0] as usize - 1)
@@ -707,7 +808,7 @@ impl SkipList {
     /// 0-based rank of the first element whose member is in the range.
     /// Meaningful only when all scores are equal, as in ZRANGEBYLEX.
     pub fn first_in_lex_range(&self, min: &LexBound, max: &LexBound) -> Option<usize> {
-        let path = self.descend(|n, _| !lex_gte_min(n.member(), min));
+        let path = self.descend(|_, id, _| !lex_gte_min(self.member_of(id), min));
         let x = self.next0(path.update[0]);
         (x != NIL && lex_lte_max(self.nodes[x as usize].member(), max))
             .then_some(path.rank[0] as usize)
@@ -715,7 +816,7 @@ impl SkipList {
 
     /// 0-based rank of the last element whose member is in the range.
     pub fn last_in_lex_range(&self, min: &LexBound, max: &LexBound) -> Option<usize> {
-        let path = self.descend(|n, _| lex_lte_max(n.member(), max));
+        let path = self.descend(|_, id, _| lex_lte_max(self.member_of(id), max));
         let x = path.update[0];
         (x != HEAD && lex_gte_min(self.nodes[x as usize].member(), min))
             .then(|| path.rank[0] as usize - 1)
@@ -755,7 +856,7 @@ impl SkipList {
         }
         // start < len < u32::MAX, so it fits.
         let start = start as u32;
-        let path = self.descend(|_, r| r <= start);
+        let path = self.descend(|_, _, r| r <= start);
         self.delete_while(&path, |_, r| r - 1 <= end_inclusive)
     }
 
@@ -766,12 +867,12 @@ impl SkipList {
         max: f64,
         max_ex: bool,
     ) -> Vec<Sds> {
-        let path = self.descend(|n, _| !score_gte_min(n.score, min, min_ex));
+        let path = self.descend(|s, _, _| !score_gte_min(s, min, min_ex));
         self.delete_while(&path, |n, _| score_lte_max(n.score, max, max_ex))
     }
 
     pub fn delete_range_by_lex(&mut self, min: &LexBound, max: &LexBound) -> Vec<Sds> {
-        let path = self.descend(|n, _| !lex_gte_min(n.member(), min));
+        let path = self.descend(|_, id, _| !lex_gte_min(self.member_of(id), min));
         self.delete_while(&path, |n, _| lex_lte_max(n.member(), max))
     }
 
@@ -798,6 +899,74 @@ impl SkipList {
             cur,
             forward: false,
         }
+    }
+
+    // ANCHOR: iter_from_score
+    /// Elements with score >= `min` (> with `min_ex`), in order, and the
+    /// 0-based rank of the first one: ZRANGEBYSCORE's start in one descent.
+    /// When no element qualifies, the iterator is empty and the rank is
+    /// `len()`, a rank no element has (all four `iter_*_from_*` share this
+    /// rule). The caller stops the walk at its own upper bound.
+    pub fn iter_from_score(&self, min: f64, min_ex: bool) -> (usize, Iter<'_>) {
+        let path = self.descend(|s, _, _| !score_gte_min(s, min, min_ex));
+        self.forward_from(&path)
+    }
+
+    /// Elements with score <= `max` (< with `max_ex`), from the last one
+    /// back, and the 0-based rank of that last one (`len()` and an empty
+    /// iterator when there is none).
+    pub fn iter_rev_from_score(&self, max: f64, max_ex: bool) -> (usize, Iter<'_>) {
+        let path = self.descend(|s, _, _| score_lte_max(s, max, max_ex));
+        self.backward_from(&path)
+    }
+    // ANCHOR_END: iter_from_score
+
+    /// Elements whose member is at or past `min` (as ZRANGEBYLEX reads it),
+    /// and the rank of the first; meaningful when all scores are equal.
+    pub fn iter_from_lex(&self, min: &LexBound) -> (usize, Iter<'_>) {
+        let path = self.descend(|_, id, _| !lex_gte_min(self.member_of(id), min));
+        self.forward_from(&path)
+    }
+
+    /// Elements whose member is at or before `max`, from the last one
+    /// back, and the rank of that last one.
+    pub fn iter_rev_from_lex(&self, max: &LexBound) -> (usize, Iter<'_>) {
+        let path = self.descend(|_, id, _| lex_lte_max(self.member_of(id), max));
+        self.backward_from(&path)
+    }
+
+    /// A forward walk from the node after the path's end on level 0: the
+    /// first node the descent did not go past, at 0-based rank `rank[0]`.
+    fn forward_from(&self, path: &Path) -> (usize, Iter<'_>) {
+        let cur = self.next0(path.update[0]);
+        let rank = if cur == NIL {
+            self.len()
+        } else {
+            path.rank[0] as usize
+        };
+        let it = Iter {
+            list: self,
+            cur,
+            forward: true,
+        };
+        (rank, it)
+    }
+
+    /// A backward walk from the path's end on level 0: the last node the
+    /// descent went past, at 1-based rank `rank[0]`.
+    fn backward_from(&self, path: &Path) -> (usize, Iter<'_>) {
+        let last = path.update[0];
+        let (rank, cur) = if last == HEAD {
+            (self.len(), NIL)
+        } else {
+            (path.rank[0] as usize - 1, last)
+        };
+        let it = Iter {
+            list: self,
+            cur,
+            forward: false,
+        };
+        (rank, it)
     }
 
     // ---------------------------------------------------------------------
@@ -868,6 +1037,19 @@ impl SkipList {
                 assert_eq!(l.span, want, "span of node {x} on level {i}");
                 if l.next == NIL {
                     break;
+                }
+                // 8: the link's copies of its target's fields.
+                if i >= 1 {
+                    let t = &self.nodes[l.next as usize];
+                    assert_eq!(
+                        l.next_score.to_bits(),
+                        t.score.to_bits(),
+                        "cached score of node {x}'s level-{i} link"
+                    );
+                    assert_eq!(
+                        l.next_upper, t.upper,
+                        "cached upper of node {x}'s level-{i} link"
+                    );
                 }
                 assert!(seen.len() < expected.len(), "level {i} has extra nodes");
                 seen.push(l.next);
@@ -1032,6 +1214,29 @@ mod tests {
             2 | 3 => LexBound::Inclusive(m),
             _ => LexBound::Exclusive(m),
         }
+    }
+
+    /// What a forward one-descent start must return: the rank of the first
+    /// model element for which `from` holds (len if none) and the elements
+    /// from there on.
+    fn model_forward(model: &Model, from: impl Fn(&(f64, Vec<u8>)) -> bool) -> (usize, Model) {
+        match model.iter().position(from) {
+            Some(i) => (i, model[i..].to_vec()),
+            None => (model.len(), Model::new()),
+        }
+    }
+
+    /// The reverse twin: the rank of the last element for which `upto`
+    /// holds (len if none) and the elements from there back to the first.
+    fn model_backward(model: &Model, upto: impl Fn(&(f64, Vec<u8>)) -> bool) -> (usize, Model) {
+        match model.iter().rposition(upto) {
+            Some(j) => (j, model[..=j].iter().rev().cloned().collect()),
+            None => (model.len(), Model::new()),
+        }
+    }
+
+    fn collect(got: (usize, Iter<'_>)) -> (usize, Model) {
+        (got.0, got.1.map(|(s, m)| (s, m.to_vec())).collect())
     }
 
     fn model_with(items: &[(f64, &str)]) -> (SkipList, Model) {
@@ -1232,6 +1437,59 @@ mod tests {
     }
 
     #[test]
+    fn one_descent_score_starts_return_the_rank_of_the_first_element_yielded() {
+        let (list, model) = model_with(&[(1.0, "a"), (2.0, "b"), (2.0, "c"), (3.0, "d")]);
+        let (rank, it) = list.iter_from_score(2.0, false);
+        assert_eq!(rank, 1);
+        assert_eq!(it.map(|(_, m)| m).collect::<Vec<_>>(), [b"b", b"c", b"d"]);
+        let (rank, it) = list.iter_from_score(2.0, true);
+        assert_eq!((rank, it.count()), (3, 1));
+        let (rank, it) = list.iter_rev_from_score(2.0, false);
+        assert_eq!(rank, 2);
+        assert_eq!(it.map(|(_, m)| m).collect::<Vec<_>>(), [b"c", b"b", b"a"]);
+        let (rank, it) = list.iter_rev_from_score(2.0, true);
+        assert_eq!((rank, it.count()), (0, 1));
+        // Nothing qualifies: an empty iterator at rank len, both ways.
+        assert_eq!(collect(list.iter_from_score(3.0, true)), (4, Model::new()));
+        assert_eq!(
+            collect(list.iter_rev_from_score(1.0, true)),
+            (4, Model::new())
+        );
+        let inf = f64::INFINITY;
+        assert_eq!(
+            collect(list.iter_from_score(-inf, false)),
+            (0, model.clone())
+        );
+        let all_rev: Model = model.iter().rev().cloned().collect();
+        assert_eq!(collect(list.iter_rev_from_score(inf, false)), (3, all_rev));
+        let empty = SkipList::with_seed(1);
+        assert_eq!(
+            collect(empty.iter_from_score(-inf, false)),
+            (0, Model::new())
+        );
+        assert_eq!(
+            collect(empty.iter_rev_from_lex(&LexBound::PosInf)),
+            (0, Model::new())
+        );
+    }
+
+    #[test]
+    fn updating_a_tall_node_in_place_refreshes_the_links_that_cache_its_score() {
+        let mut list = chapter_example();
+        // 30 ("d") has height 3: the head's L1 link points at 10, and
+        // 10's L1 and the head's L2 link point at 30 and cache its score.
+        assert_eq!(list.link(HEAD, 2).next_score, 30.0);
+        assert!(list.update_score(30.0, b"d", 35.0));
+        list.check_invariants();
+        assert_eq!(list.link(HEAD, 2).next_score, 35.0);
+        let ten = list.link(HEAD, 1).next;
+        assert_eq!(list.link(ten, 1).next_score, 35.0);
+        // The search reads the new score from the cache.
+        assert_eq!(list.rank(35.0, b"d"), Some(3));
+        assert_eq!(list.rank(30.0, b"d"), None);
+    }
+
+    #[test]
     fn lex_ranges_follow_zrangebylex_bounds() {
         let (mut list, _) = model_with(&[(0.0, "a"), (0.0, "b"), (0.0, "c"), (0.0, "d")]);
         let inc = |s: &str| LexBound::Inclusive(s.as_bytes().to_vec());
@@ -1298,9 +1556,9 @@ mod tests {
     }
 
     #[test]
-    fn a_node_is_32_bytes_and_a_link_8() {
+    fn a_node_is_32_bytes_and_a_pool_link_24() {
         assert_eq!(size_of::<Node>(), 32);
-        assert_eq!(size_of::<Link>(), 8);
+        assert_eq!(size_of::<Link>(), 24);
         assert_eq!(size_of::<Option<Sds>>(), 8, "None is the null pointer");
     }
 
@@ -1329,7 +1587,7 @@ mod tests {
     fn memory_usage_counts_each_member_block_exactly_once() {
         let mut list = SkipList::with_seed(9);
         // The head alone: one arena slot and its 31 pool links.
-        assert_eq!(list.memory_usage(), 32 + (MAX_LEVEL - 1) * 8);
+        assert_eq!(list.memory_usage(), 32 + (MAX_LEVEL - 1) * 24);
         list.insert_with_height(1.0, Sds::new(b"a"), 1);
         list.insert_with_height(2.0, Sds::new(b"b"), 1);
         assert!(list.delete(2.0, b"b"));
@@ -1347,9 +1605,11 @@ mod tests {
     }
 
     #[test]
-    fn a_full_arena_costs_under_40_bytes_per_member_besides_the_member() {
+    fn a_full_arena_costs_under_48_bytes_per_member_besides_the_member() {
         // 2^17 - 1 members plus the head fill the arena's capacity exactly,
-        // so no doubling slack is counted; the pool holds about n/3 links.
+        // so the arena counts no doubling slack. The pool holds about n/3
+        // links of 24 bytes (8 per member), and its capacity may be up to
+        // twice that after doubling: 32 + 8..16.
         let n = (1 << 17) - 1;
         let mut list = SkipList::with_seed(21);
         for i in 0..n {
@@ -1358,7 +1618,7 @@ mod tests {
         let overhead = list.memory_usage() - list.member_bytes;
         let per = overhead as f64 / n as f64;
         eprintln!("bytes per member besides the member block: {per:.2}");
-        assert!(per < 40.0, "{per}");
+        assert!(per < 48.0, "{per}");
     }
 
     #[test]
@@ -1480,6 +1740,14 @@ mod tests {
                 list.last_in_score_range(min, min_ex, max, max_ex),
                 ranks.last().copied()
             );
+            assert_eq!(
+                collect(list.iter_from_score(min, min_ex)),
+                model_forward(model, |(s, _)| score_gte_min(*s, min, min_ex))
+            );
+            assert_eq!(
+                collect(list.iter_rev_from_score(max, max_ex)),
+                model_backward(model, |(s, _)| score_lte_max(*s, max, max_ex))
+            );
         }
     }
 
@@ -1524,6 +1792,14 @@ mod tests {
                 let ranks: Vec<usize> = (0..model.len()).filter(|&i| inr(&model[i].1)).collect();
                 assert_eq!(list.first_in_lex_range(&min, &max), ranks.first().copied());
                 assert_eq!(list.last_in_lex_range(&min, &max), ranks.last().copied());
+                assert_eq!(
+                    collect(list.iter_from_lex(&min)),
+                    model_forward(&model, |(_, m)| lex_gte_min(m, &min))
+                );
+                assert_eq!(
+                    collect(list.iter_rev_from_lex(&max)),
+                    model_backward(&model, |(_, m)| lex_lte_max(m, &max))
+                );
                 if rng.below(8) == 0 {
                     let got = bytes(list.delete_range_by_lex(&min, &max));
                     let want: Vec<Vec<u8>> = model

@@ -21,7 +21,7 @@ use super::flag::*;
 use super::string::ERR_WRONGTYPE;
 use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{self, ObjType, RObj, Value};
-use crate::db::zset::{self, AddFlags, AddOutcome, LexRange, Limits, ScoreRange};
+use crate::db::zset::{self, AddFlags, AddOutcome, LexRange, Limits, RangeRef, ScoreRange};
 use crate::ds::dict::Dict;
 use crate::ds::strconv::parse_f64;
 use crate::resp::reply::{write_array_header, write_bulk, write_double};
@@ -712,10 +712,38 @@ fn range_reply(ctx: &mut Ctx, argv: &[Vec<u8>], by: RangeBy, dir: Direction) -> 
         Ok(None) => return Reply::Array(vec![]),
         Err(e) => return e,
     };
+    // A skiplist walks a score or lex range from one descent.
+    let picked = match &req.range {
+        Range::Score(r) => skip_range(v, RangeRef::Score(r), &req),
+        Range::Lex(r) => skip_range(v, RangeRef::Lex(r), &req),
+        Range::Rank(..) => None,
+    };
+    if let Some(items) = picked {
+        let mut em = Emitter::new_for(proto, items.len(), req.withscores);
+        for (m, s) in items {
+            em.push(m, s);
+        }
+        return em.finish();
+    }
     let (start, count) = select(v, &req);
     let mut em = Emitter::new_for(proto, count, req.withscores);
     zset::for_ranks(v, start, count, req.rev, |m, s| em.push(m, s));
     em.finish()
+}
+
+/// `zset::skip_range` with the request's LIMIT (a negative offset selects
+/// nothing, a negative count everything).
+fn skip_range<'a>(
+    v: &'a Value,
+    r: RangeRef<'_>,
+    req: &RangeRequest,
+) -> Option<Vec<(&'a [u8], f64)>> {
+    if req.offset < 0 {
+        return matches!(v, Value::ZsetSkip(_)).then(Vec::new);
+    }
+    let limit = usize::try_from(req.limit).ok();
+    let offset = usize::try_from(req.offset).unwrap_or(usize::MAX);
+    zset::skip_range(v, r, req.rev, offset, limit)
 }
 
 impl Emitter {

@@ -492,6 +492,71 @@ pub fn pairs(v: &Value) -> Vec<(Vec<u8>, f64)> {
     out
 }
 
+// ANCHOR: skip_range
+/// What ZRANGEBYSCORE/ZRANGEBYLEX with LIMIT select from a skiplist set,
+/// in one descent: skip `offset` members inside the range, then take up
+/// to `limit` (all when None), walking down when `rev`. None for a
+/// listpack set (callers use `score_ranks`/`lex_ranks` there).
+pub fn skip_range<'a>(
+    v: &'a Value,
+    range: RangeRef<'_>,
+    rev: bool,
+    offset: usize,
+    limit: Option<usize>,
+) -> Option<Vec<(&'a [u8], f64)>> {
+    let Value::ZsetSkip(z) = v else { return None };
+    let list = &z.list;
+    let mut out = Vec::new();
+    let take = limit.unwrap_or(usize::MAX);
+    if take == 0 {
+        return Some(out);
+    }
+    let empty = match range {
+        RangeRef::Score(r) => r.is_empty(),
+        RangeRef::Lex(r) => r.is_empty(),
+    };
+    if empty {
+        return Some(out);
+    }
+    // The iterator starts at the range's first (or last) member; walking
+    // on, a member outside the far end stops it.
+    let it = match (range, rev) {
+        (RangeRef::Score(r), false) => list.iter_from_score(r.min, r.min_ex).1,
+        (RangeRef::Score(r), true) => list.iter_rev_from_score(r.max, r.max_ex).1,
+        (RangeRef::Lex(r), false) => list.iter_from_lex(&r.min).1,
+        (RangeRef::Lex(r), true) => list.iter_rev_from_lex(&r.max).1,
+    };
+    let inside = |s: f64, m: &[u8]| match (range, rev) {
+        (RangeRef::Score(r), false) => r.lte_max(s),
+        (RangeRef::Score(r), true) => r.gte_min(s),
+        (RangeRef::Lex(r), false) => r.lte_max(m),
+        (RangeRef::Lex(r), true) => r.gte_min(m),
+    };
+    let mut skipped = 0;
+    for (s, m) in it {
+        if !inside(s, m) {
+            break;
+        }
+        if skipped < offset {
+            skipped += 1;
+            continue;
+        }
+        out.push((m, s));
+        if out.len() >= take {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// A score or lex range, borrowed.
+#[derive(Clone, Copy)]
+pub enum RangeRef<'r> {
+    Score(&'r ScoreRange),
+    Lex(&'r LexRange),
+}
+// ANCHOR_END: skip_range
+
 /// Ascending ranks of the first and last member with a score in `r`.
 pub fn score_ranks(v: &Value, r: &ScoreRange) -> Option<(usize, usize)> {
     if r.is_empty() {

@@ -170,6 +170,31 @@ fn slab_alloc_shared(idx: usize) -> *mut u8 {
     })
 }
 
+// ANCHOR: fork_locks
+/// Takes every class lock, so that no other thread is in the middle of
+/// carving a slab when the process forks (a lock held at `fork` would
+/// stay held forever in the child). Pair with `unlock_after_fork` in both
+/// the parent and the child.
+pub fn lock_for_fork() {
+    for class in SLABS.iter() {
+        while class
+            .lock
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// Releases what `lock_for_fork` took.
+pub fn unlock_after_fork() {
+    for class in SLABS.iter() {
+        class.lock.store(false, Ordering::Release);
+    }
+}
+// ANCHOR_END: fork_locks
+
 fn slab_free(idx: usize, p: *mut u8) {
     let pushed = LOCAL_FREE.try_with(|lists| {
         // SAFETY: `p` is a block of this class being freed; blocks are at

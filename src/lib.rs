@@ -26,5 +26,6 @@ pub mod db;
 pub mod ds;
 pub mod event;
 pub mod log;
+pub mod persist;
 pub mod resp;
 pub mod server;

@@ -25,10 +25,23 @@ fn main() {
                 );
                 return;
             }
+            "--check-aof" => {
+                let Some(file) = args.get(1) else {
+                    eprintln!("Usage: oxidis-server --check-aof [--fix] <file.manifest|file.aof>");
+                    std::process::exit(1);
+                };
+                let (fix, file) = match (file.as_str(), args.get(2)) {
+                    ("--fix", Some(f)) => (true, f),
+                    (_, Some(flag)) if flag == "--fix" => (true, file),
+                    _ => (false, file),
+                };
+                std::process::exit(oxidis::persist::aof_load::check_main(file, fix));
+            }
             "-h" | "--help" => {
                 println!("Usage: oxidis-server [/path/to/redis.conf] [options]");
                 println!("       oxidis-server -v or --version");
                 println!("       oxidis-server -h or --help");
+                println!("       oxidis-server --check-aof [--fix] <file.manifest|file.aof>");
                 println!();
                 println!("Examples:");
                 println!("       oxidis-server (run the server with default config)");

@@ -541,6 +541,13 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     };
     hash_set(v, &argv[2], text.as_bytes(), &lim);
     ctx.modified(class::HASH, "hincrbyfloat", &argv[1]);
+    // Propagate the result, not the float arithmetic.
+    ctx.propagate_as(vec![crate::server::propagate::argv(&[
+        b"HSET",
+        &argv[1],
+        &argv[2],
+        text.as_bytes(),
+    ])]);
     Reply::Bulk(text.into_bytes())
 }
 

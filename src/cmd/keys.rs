@@ -595,9 +595,17 @@ fn expire_generic(ctx: &mut Ctx, argv: &[Vec<u8>], unit_ms: i64, absolute: bool)
     if when <= now {
         db.remove(key); // invariant 2
         ctx.modified(class::GENERIC, "del", key);
+        ctx.propagate_as(vec![crate::server::propagate::argv(&[b"DEL", key])]);
     } else {
         db.set_expire(key, when);
         ctx.modified(class::GENERIC, "expire", key);
+        // Propagated as an absolute time, whatever form it came in.
+        let ms = when.to_string().into_bytes();
+        ctx.propagate_as(vec![crate::server::propagate::argv(&[
+            b"PEXPIREAT",
+            key,
+            &ms,
+        ])]);
     }
     Reply::Integer(1)
 }

@@ -25,7 +25,7 @@ use crate::ds::listpack::LpValue;
 use crate::ds::quicklist::Quicklist;
 use crate::resp::{self, Reply};
 use crate::server::notify::class;
-use crate::server::{blocking, Ctx};
+use crate::server::{blocking, propagate, Ctx};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("lpush", lpush, -3, WRITE | DENYOOM | FAST)
@@ -715,6 +715,9 @@ fn bpop_generic(ctx: &mut Ctx, argv: &[Vec<u8>], end: End) -> Reply {
                 let v = pop(l, end).unwrap_or_default();
                 ctx.modified(class::LIST, pop_event(end), key);
                 delete_if_empty(ctx, key);
+                // Replayed, a blocking pop must not block: propagate the plain pop.
+                let plain: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+                ctx.propagate_as(vec![propagate::argv(&[plain, key])]);
                 return Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v)]);
             }
             Ok(None) => {}
@@ -749,7 +752,23 @@ fn bmove_generic(ctx: &mut Ctx, argv: &[Vec<u8>], from: End, to: End, timeout: &
         Err(e) => return e,
     };
     match move_one(ctx, &argv[1], &argv[2], from, to) {
-        Ok(Some(v)) => Reply::Bulk(v),
+        Ok(Some(v)) => {
+            let side = |e: End| -> &'static [u8] {
+                if e == End::Left {
+                    b"LEFT"
+                } else {
+                    b"RIGHT"
+                }
+            };
+            ctx.propagate_as(vec![propagate::argv(&[
+                b"LMOVE",
+                &argv[1],
+                &argv[2],
+                side(from),
+                side(to),
+            ])]);
+            Reply::Bulk(v)
+        }
         Ok(None) => {
             let db = ctx.client.db;
             // Redis answers a BLMOVE timeout with a null *array* in RESP2.
@@ -791,7 +810,19 @@ fn blmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     match mpop(ctx, &keys, end, count) {
-        Ok(Some(r)) => r,
+        Ok(Some(r)) => {
+            // [key, [elements]]: propagate as a plain pop of that many.
+            if let Reply::Array(parts) = &r {
+                if let (Some(Reply::Bulk(key)), Some(Reply::Array(items))) =
+                    (parts.first(), parts.get(1))
+                {
+                    let plain: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+                    let n = items.len().to_string().into_bytes();
+                    ctx.propagate_as(vec![propagate::argv(&[plain, key, &n])]);
+                }
+            }
+            r
+        }
         Ok(None) => {
             let db = ctx.client.db;
             blocking::block_on_keys(

@@ -31,6 +31,7 @@ pub mod hash;
 pub mod keys;
 pub mod list;
 pub mod multi;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod set;
@@ -266,7 +267,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 16] = [
+    let groups: [&'static [Command]; 17] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -283,6 +284,7 @@ pub fn table() -> Vec<&'static Command> {
         zset::COMMANDS,
         multi::COMMANDS,
         pubsub::COMMANDS,
+        persistence::COMMANDS,
     ];
     groups.iter().flat_map(|g| g.iter()).collect()
 }

@@ -202,6 +202,7 @@ fn flushdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::error(ERR_SYNTAX);
     }
     ctx.db().clear();
+    ctx.srv.dirty += 1; // always propagated, even on an empty db, as Redis
     Reply::ok()
 }
 
@@ -212,6 +213,7 @@ fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     for db in ctx.srv.dbs.iter_mut() {
         db.clear();
     }
+    ctx.srv.dirty += 1;
     Reply::ok()
 }
 
@@ -242,6 +244,7 @@ fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         x.signal_existing_ready();
         y.signal_existing_ready();
     }
+    ctx.srv.dirty += 1;
     Reply::ok()
 }
 

@@ -516,6 +516,21 @@ fn spop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     };
     if !matches!(&reply, Reply::Null) && !matches!(&reply, Reply::Set(v) if v.is_empty()) {
         ctx.modified(class::SET, "spop", key);
+        // Which members went is random: propagate them by name.
+        let popped: Vec<&[u8]> = match &reply {
+            Reply::Bulk(m) => vec![m.as_slice()],
+            Reply::Set(items) => items
+                .iter()
+                .filter_map(|r| match r {
+                    Reply::Bulk(m) => Some(m.as_slice()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut srem = vec![b"SREM".to_vec(), key.to_vec()];
+        srem.extend(popped.iter().map(|m| m.to_vec()));
+        ctx.propagate_as(vec![srem]);
     }
     delete_if_empty(ctx, key); // invariant 2
     reply

@@ -22,6 +22,7 @@ use crate::db::object::{self, ObjType, RObj, Value};
 use crate::ds::longdouble::LongDouble;
 use crate::resp::Reply;
 use crate::server::notify::class;
+use crate::server::propagate;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -341,6 +342,10 @@ fn set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let obj = new_string(ctx, &argv[2]);
     store(ctx, key, obj, expiry);
+    if let Expiry::At(when) = expiry {
+        // Relative times would mean something else when replayed later.
+        propagate_pxat(ctx, key, &argv[2], when);
+    }
     match old {
         Some(v) => bulk_or_null(v),
         None => Reply::ok(),
@@ -366,7 +371,15 @@ fn setex_generic(ctx: &mut Ctx, argv: &[Vec<u8>], unit: i64, cmd: &str) -> Reply
     };
     let obj = new_string(ctx, &argv[3]);
     store(ctx, &argv[1], obj, Expiry::At(when));
+    propagate_pxat(ctx, &argv[1], &argv[3], when);
     Reply::ok()
+}
+
+/// Propagates a SET with an expiry as `SET key value PXAT ms`, the
+/// absolute form a replay reproduces whenever it happens.
+fn propagate_pxat(ctx: &mut Ctx, key: &[u8], value: &[u8], when: i64) {
+    let ms = when.to_string().into_bytes();
+    ctx.propagate_as(vec![propagate::argv(&[b"SET", key, value, b"PXAT", &ms])]);
 }
 
 fn setex(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -400,14 +413,18 @@ fn getex(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Expiry::At(when) if when <= now as i64 => {
             db.remove(key);
             ctx.modified(class::GENERIC, "del", key);
+            ctx.propagate_as(vec![propagate::argv(&[b"DEL", key])]);
         }
         Expiry::At(when) => {
             db.set_expire(key, when);
             ctx.modified(class::GENERIC, "expire", key);
+            let ms = when.to_string().into_bytes();
+            ctx.propagate_as(vec![propagate::argv(&[b"PEXPIREAT", key, &ms])]);
         }
         Expiry::Persist => {
             if db.persist(key) {
                 ctx.modified(class::GENERIC, "persist", key);
+                ctx.propagate_as(vec![propagate::argv(&[b"PERSIST", key])]);
             }
         }
         Expiry::None | Expiry::KeepTtl => {}
@@ -728,6 +745,14 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     // KEEPTTL semantics: the key keeps its expiry.
     ctx.db().set(key, obj, true);
     ctx.modified(class::STRING, "incrbyfloat", key);
+    // The sum depends on the float arithmetic of whoever replays it:
+    // propagate the result instead.
+    ctx.propagate_as(vec![propagate::argv(&[
+        b"SET",
+        key,
+        text.as_bytes(),
+        b"KEEPTTL",
+    ])]);
     Reply::Bulk(text.into_bytes())
 }
 

@@ -888,16 +888,16 @@ struct PopShape {
 }
 
 // ANCHOR: pop
-/// Pops up to `count` from the first non-empty key of `keys`. Ok(None)
-/// when every key is missing; Err on WRONGTYPE (checked key by key, up to
-/// the first existing one, as Redis).
+/// Pops up to `count` from the first non-empty key of `keys`: the reply
+/// and the key. Ok(None) when every key is missing; Err on WRONGTYPE
+/// (checked key by key, up to the first existing one, as Redis).
 fn pop_generic(
     ctx: &mut Ctx,
     keys: &[Vec<u8>],
     max: bool,
     count: usize,
     shape: PopShape,
-) -> Result<Option<Reply>, Reply> {
+) -> Result<Option<(Reply, Vec<u8>)>, Reply> {
     let proto = ctx.client.resp;
     for key in keys {
         let Some(v) = write_existing(ctx, key)? else {
@@ -927,7 +927,7 @@ fn pop_generic(
             write_bulk(&mut out, m);
             write_double(&mut out, *s, proto);
         }
-        return Ok(Some(Reply::Raw(out)));
+        return Ok(Some((Reply::Raw(out), key.clone())));
     }
     Ok(None)
 }
@@ -957,7 +957,7 @@ fn zpop_command(ctx: &mut Ctx, argv: &[Vec<u8>], max: bool) -> Reply {
         };
     }
     match pop_generic(ctx, &argv[1..2], max, count.unwrap_or(1), shape) {
-        Ok(Some(r)) => r,
+        Ok(Some((r, _))) => r,
         Ok(None) => Reply::Array(vec![]),
         Err(e) => e,
     }
@@ -1006,6 +1006,14 @@ fn parse_mpop(argv: &[Vec<u8>], at: usize) -> Result<(Vec<Vec<u8>>, bool, usize)
     Ok((argv[at + 1..where_at].to_vec(), max, count.unwrap_or(1)))
 }
 
+/// A blocking pop that popped is propagated as the plain ZPOPMIN/ZPOPMAX
+/// of the key it popped from, so a replay never blocks.
+fn propagate_plain_pop(ctx: &mut Ctx, key: &[u8], max: bool, count: usize) {
+    let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    let n = count.to_string().into_bytes();
+    ctx.propagate_as(vec![crate::server::propagate::argv(&[cmd, key, &n])]);
+}
+
 const MPOP_SHAPE: PopShape = PopShape {
     emit_key: true,
     nested: true,
@@ -1017,7 +1025,7 @@ fn zmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     match pop_generic(ctx, &keys, max, count, MPOP_SHAPE) {
-        Ok(Some(r)) => r,
+        Ok(Some((r, _))) => r,
         Ok(None) => Reply::NullArray,
         Err(e) => e,
     }
@@ -1037,7 +1045,10 @@ fn bzpop_generic(ctx: &mut Ctx, argv: &[Vec<u8>], max: bool) -> Reply {
         nested: false,
     };
     match pop_generic(ctx, keys, max, 1, shape) {
-        Ok(Some(r)) => r,
+        Ok(Some((r, key))) => {
+            propagate_plain_pop(ctx, &key, max, 1);
+            r
+        }
         Ok(None) => {
             let db = ctx.client.db;
             blocking::block_on_keys(
@@ -1074,7 +1085,10 @@ fn bzmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     match pop_generic(ctx, &keys, max, count, MPOP_SHAPE) {
-        Ok(Some(r)) => r,
+        Ok(Some((r, key))) => {
+            propagate_plain_pop(ctx, &key, max, count);
+            r
+        }
         Ok(None) => {
             let db = ctx.client.db;
             blocking::block_on_keys(

@@ -59,7 +59,17 @@ pub fn server_cron(srv: &mut Server, el: &mut EventLoop) -> u64 {
             srv.expired_time_cap_reached += 1;
         }
         srv.drain_expired();
+        super::propagate::flush(srv);
     }
+
+    // A finished snapshot child, and the AOF's periodic duties.
+    if let Some(exit) = super::child::reap(srv) {
+        match exit.kind {
+            super::child::ChildKind::Aof => crate::persist::aof::rewrite_done(srv, &exit),
+            super::child::ChildKind::Rdb => {}
+        }
+    }
+    crate::persist::aof::cron(srv);
 
     if srv.config.activerehashing {
         for db in srv.dbs.iter_mut() {
@@ -165,6 +175,22 @@ pub fn resume_paused_clients(srv: &mut Server, el: &mut EventLoop) {
 /// the final save here.
 pub fn prepare_shutdown(srv: &mut Server, el: &mut EventLoop) {
     crate::log!(Warning, "User requested shutdown...");
+    if let Some(exit) = super::child::kill(srv) {
+        crate::log!(
+            Warning,
+            "There is a child saving an .rdb or rewriting the AOF. Killing it!"
+        );
+        if exit.kind == super::child::ChildKind::Aof {
+            let _ = std::fs::remove_file(
+                crate::persist::aof::aof_dir(srv)
+                    .join(format!("temp-rewriteaof-bg-{}.aof", exit.pid)),
+            );
+        }
+    }
+    if srv.aof.is_on() {
+        crate::log!(Notice, "Calling fsync() on the AOF file.");
+        crate::persist::aof::flush_for_shutdown(srv);
+    }
     if !srv.config.pidfile.is_empty() {
         let _ = std::fs::remove_file(&srv.config.pidfile);
     }

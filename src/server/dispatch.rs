@@ -114,6 +114,7 @@ pub fn call(srv: &mut Server, c: &mut Client, resolved: Resolved, argv: &[Vec<u8
     }
     c.last_cmd.push_str(cmd.name);
     let start = Instant::now();
+    let dirty_before = srv.dirty;
     let reply = {
         let mut ctx = Ctx {
             srv: &mut *srv,
@@ -123,6 +124,7 @@ pub fn call(srv: &mut Server, c: &mut Client, resolved: Resolved, argv: &[Vec<u8
     };
     let micros = start.elapsed().as_micros() as u64;
     srv.drain_expired();
+    super::propagate::after_call(srv, c.db, argv, dirty_before);
 
     let st = &mut srv.stats.commands[resolved.id];
     st.calls += 1;
@@ -185,6 +187,7 @@ pub fn run_for_blocked(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) {
         return;
     };
     let start = Instant::now();
+    let dirty_before = srv.dirty;
     let reply = {
         let mut ctx = Ctx {
             srv: &mut *srv,
@@ -194,6 +197,7 @@ pub fn run_for_blocked(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) {
     };
     srv.stats.commands[resolved.id].usec += start.elapsed().as_micros() as u64;
     srv.drain_expired();
+    super::propagate::after_call(srv, c.db, &argv, dirty_before);
     absorb_deferred(srv, c);
     if c.blocked.is_none() {
         add_reply(srv, c, &reply);

@@ -233,15 +233,60 @@ fn persistence(srv: &Server, out: &mut String) -> bool {
     field!(out, "rdb_current_bgsave_time_sec", -1);
     field!(out, "rdb_saves", 0);
     field!(out, "rdb_last_cow_size", 0);
-    field!(out, "aof_enabled", 0);
-    field!(out, "aof_rewrite_in_progress", 0);
-    field!(out, "aof_rewrite_scheduled", 0);
-    field!(out, "aof_last_rewrite_time_sec", -1);
-    field!(out, "aof_current_rewrite_time_sec", -1);
-    field!(out, "aof_last_bgrewrite_status", "ok");
-    field!(out, "aof_rewrites", 0);
-    field!(out, "aof_last_write_status", "ok");
-    field!(out, "aof_last_cow_size", 0);
+    let aof = &srv.aof;
+    let aof_child = srv
+        .child
+        .as_ref()
+        .filter(|c| c.kind == super::child::ChildKind::Aof);
+    field!(out, "aof_enabled", u8::from(aof.is_on()));
+    field!(
+        out,
+        "aof_rewrite_in_progress",
+        u8::from(aof_child.is_some())
+    );
+    field!(
+        out,
+        "aof_rewrite_scheduled",
+        u8::from(aof.rewrite_scheduled)
+    );
+    field!(out, "aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
+    field!(
+        out,
+        "aof_current_rewrite_time_sec",
+        aof_child.map_or(-1, |c| (srv.now_ms.saturating_sub(c.start_ms) / 1000)
+            as i64)
+    );
+    field!(
+        out,
+        "aof_last_bgrewrite_status",
+        if aof.last_rewrite_ok { "ok" } else { "err" }
+    );
+    field!(out, "aof_rewrites", aof.rewrites);
+    field!(
+        out,
+        "aof_rewrites_consecutive_failures",
+        aof.rewrite_failures_in_a_row
+    );
+    field!(
+        out,
+        "aof_last_write_status",
+        if aof.last_write_error.is_none() {
+            "ok"
+        } else {
+            "err"
+        }
+    );
+    field!(out, "aof_last_cow_size", aof.last_cow_size);
+    field!(out, "module_fork_in_progress", 0);
+    field!(out, "module_fork_last_cow_size", 0);
+    if aof.is_on() {
+        field!(out, "aof_current_size", aof.current_size);
+        field!(out, "aof_base_size", aof.base_size);
+        field!(out, "aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
+        field!(out, "aof_buffer_length", aof.buf.len());
+        field!(out, "aof_pending_bio_fsync", super::bio::pending_fsyncs());
+        field!(out, "aof_delayed_fsync", aof.delayed_fsync);
+    }
     true
 }
 

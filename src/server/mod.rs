@@ -21,7 +21,9 @@
 //! Not here: socket I/O (`networking.rs`), command execution
 //! (`dispatch.rs`), periodic work (`cron.rs`), INFO (`info.rs`).
 
+pub mod bio;
 pub mod blocking;
+pub mod child;
 pub mod client;
 pub mod cron;
 pub mod dispatch;
@@ -30,6 +32,7 @@ pub mod listen;
 pub mod multi;
 pub mod networking;
 pub mod notify;
+pub mod propagate;
 pub mod pubsub;
 pub mod signals;
 pub mod stats;
@@ -125,6 +128,19 @@ pub struct Server {
     /// Things for clients that were out of the client table when they
     /// happened (invariant 3), in order.
     pub deferred: Vec<(u64, Deferred)>,
+    /// Changes to the dataset so far (Redis's `server.dirty`): every
+    /// keyspace event counts one. Save points and propagation read it.
+    pub dirty: u64,
+    /// `dirty` at the last successful save (rdb_changes_since_last_save).
+    pub dirty_at_last_save: u64,
+    /// What the running command (or EXEC) will propagate.
+    pub pending: propagate::Pending,
+    /// Loading the dataset from disk (propagate invariant 3).
+    pub loading: bool,
+    /// The append-only file.
+    pub aof: crate::persist::aof::Aof,
+    /// The forked child writing a snapshot, if any.
+    pub child: Option<child::Child>,
 }
 
 /// Something owed to a client that was out of the client table at the
@@ -197,6 +213,12 @@ impl Server {
             expired_time_cap_reached: 0,
             pubsub: pubsub::PubSub::default(),
             deferred: Vec::new(),
+            dirty: 0,
+            dirty_at_last_save: 0,
+            pending: propagate::Pending::default(),
+            loading: false,
+            aof: crate::persist::aof::Aof::new(),
+            child: None,
         }
     }
 
@@ -226,8 +248,8 @@ impl Server {
 
     /// Counts the keys that expiry removed since the last call (the one
     /// path of `db/` invariant 3), publishes their keyspace events and
-    /// flags dirty watchers (`notify::drain_db_events`). Propagating a DEL
-    /// for each expired key will start here too.
+    /// flags dirty watchers (`notify::drain_db_events`), and queues a DEL
+    /// for each to the propagation path.
     pub fn drain_expired(&mut self) {
         notify::drain_db_events(self);
     }
@@ -313,6 +335,17 @@ pub fn apply_config_change(srv: &mut Server, name: &str) -> Result<(), &'static 
             }
         }
         "notify-keyspace-events" => notify::sync_track_new(srv),
+        "appendonly" => {
+            if srv.config.appendonly {
+                if let Err(e) = crate::persist::aof::turn_on(srv) {
+                    crate::log!(Warning, "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation: {}", e);
+                    srv.config.appendonly = false;
+                    return Err("Failed to start AOF rewrite");
+                }
+            } else {
+                crate::persist::aof::turn_off(srv);
+            }
+        }
         "dir" => {
             if let Err(e) = std::env::set_current_dir(&srv.config.dir) {
                 crate::log!(Warning, "Can't chdir to '{}': {}", srv.config.dir, e);
@@ -361,6 +394,18 @@ pub fn run(config: Config) -> i32 {
         std::process::id(),
         el.backend().name()
     );
+    if srv.config.appendonly {
+        let loaded = crate::persist::aof_load::load(&mut srv)
+            .and_then(|_| crate::persist::aof::open_on_start(&mut srv).map_err(|e| e.to_string()));
+        if let Err(msg) = loaded {
+            crate::log!(
+                Warning,
+                "Fatal error loading the DB, check server logs. Exiting. ({})",
+                msg
+            );
+            return 1;
+        }
+    }
     if let Err(msg) = listen::open_all(&mut srv, &mut el) {
         crate::log!(Warning, "{}", msg);
         return 1;

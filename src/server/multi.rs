@@ -141,14 +141,17 @@ pub fn exec(ctx: &mut Ctx) -> Reply {
     c.flags &= !flags::MULTI;
     let denied_before = c.has(flags::DENY_BLOCKING);
     c.flags |= flags::DENY_BLOCKING;
-    // Propagation (AOF, replicas) will wrap this loop: MULTI before the
-    // first write that reaches it, EXEC after the last.
+    // Propagation collects the whole block and feeds it as one unit,
+    // wrapped in MULTI/EXEC when it holds more than one write.
     dispatch::add_reply_header(srv, c, state.commands.len());
+    srv.pending.in_exec = true;
     for q in &state.commands {
         let reply = dispatch::call(srv, c, q.cmd, &q.argv);
         dispatch::absorb_deferred(srv, c);
         dispatch::add_reply(srv, c, &reply);
     }
+    srv.pending.in_exec = false;
+    super::propagate::flush(srv);
     if !denied_before {
         c.flags &= !flags::DENY_BLOCKING;
     }

@@ -294,6 +294,9 @@ pub fn before_sleep(srv: &mut Server, el: &mut EventLoop) {
         super::cron::prepare_shutdown(srv, el);
         return;
     }
+    // Before any reply is written: with appendfsync always, a client must
+    // not see a reply before its write is on disk (aof invariant 2).
+    crate::persist::aof::flush(srv, false);
     close_marked_clients(srv, el);
     listen::sync_with_loop(srv, el);
     super::blocking::expire_timeouts(srv);

@@ -36,6 +36,8 @@ pub use crate::config::notify as class;
 /// Publishes the keyspace and keyevent messages for `event` on `key` of
 /// db `dbid`, if `class` is enabled. Redis's notifyKeyspaceEvent.
 pub fn notify(srv: &mut Server, class: u32, event: &str, key: &[u8], dbid: usize) {
+    // Every event is a change: save points and propagation count them.
+    srv.dirty += 1;
     let flags = srv.config.notify_keyspace_events;
     if flags & class == 0 {
         return; // invariant 1
@@ -99,6 +101,10 @@ pub fn drain_db_events(srv: &mut Server) {
         let expired = std::mem::take(&mut db.expired);
         let created = std::mem::take(&mut db.created);
         srv.stats.expired_keys += expired.len() as u64; // invariant 3
+        srv.dirty += expired.len() as u64;
+        for key in &expired {
+            super::propagate::expired(srv, dbi, key.as_bytes());
+        }
         if flags & class::EXPIRED != 0 {
             for key in &expired {
                 publish_event(srv, flags, "expired", key.as_bytes(), dbi);

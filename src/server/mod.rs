@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod info;
 pub mod listen;
 pub mod networking;
+pub mod rdb;
 pub mod signals;
 pub mod stats;
 
@@ -343,6 +344,11 @@ pub fn run(config: Config) -> i32 {
     );
     if let Err(msg) = listen::open_all(&mut srv, &mut el) {
         crate::log!(Warning, "{}", msg);
+        return 1;
+    }
+    // As Redis: listeners are open (so the port is taken) before the
+    // dataset loads, and "ready" is logged only once it has.
+    if rdb::load_at_startup(&mut srv).is_err() {
         return 1;
     }
     srv.cron_timer = el.add_timer(1);

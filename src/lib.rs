@@ -9,6 +9,7 @@
 //! ```text
 //!   server/   clients, dispatch, INFO, CONFIG; wires everything together
 //!   cmd/      one function per command: parse args, call db/ds, return a Reply
+//!   persist/  RDB snapshots and DUMP payloads: the keyspace as bytes
 //!   db/       the keyspace: databases of keys and values
 //!   config/   redis.conf parsing and the directive table
 //!   resp/     RESP2/RESP3 bytes <-> requests and replies; no sockets

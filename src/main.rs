@@ -3,6 +3,7 @@
 //! Chapter: chapters/introduction.md
 //!
 //! Usage is redis-server's: `oxidis-server [/path/to/redis.conf] [--directive value ...]`.
+//! `oxidis-server --check-rdb FILE` checks an RDB file like redis-check-rdb.
 //!
 //! Not here: anything the server does once it runs (`server::run`).
 
@@ -37,11 +38,24 @@ fn main() {
                 };
                 std::process::exit(oxidis::persist::aof_load::check_main(file, fix));
             }
+            "--check-rdb" => {
+                // Like redis-check-rdb: a report on stdout, exit 0 if the
+                // file loads cleanly, 1 otherwise.
+                let Some(path) = args.get(1) else {
+                    eprintln!("Usage: oxidis-server --check-rdb <rdb-file-name>");
+                    std::process::exit(1);
+                };
+                let mut out = std::io::stdout();
+                let ok =
+                    oxidis::persist::rdb::check::check_file(std::path::Path::new(path), &mut out);
+                std::process::exit(if ok { 0 } else { 1 });
+            }
             "-h" | "--help" => {
                 println!("Usage: oxidis-server [/path/to/redis.conf] [options]");
                 println!("       oxidis-server -v or --version");
                 println!("       oxidis-server -h or --help");
                 println!("       oxidis-server --check-aof [--fix] <file.manifest|file.aof>");
+                println!("       oxidis-server --check-rdb <file.rdb>");
                 println!();
                 println!("Examples:");
                 println!("       oxidis-server (run the server with default config)");

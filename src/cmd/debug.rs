@@ -54,6 +54,19 @@ fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 "    Stop the server for <seconds>. Decimals allowed.",
                 "OBJECT <key>",
                 "    Show low level info about the key and associated value.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+                "    * MERGE: conflicting keys will be loaded from RDB.",
+                "    * NOFLUSH: the existing database will not be removed before load, but",
+                "      conflicting keys will generate an exception and kill the server.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
+                "    Examples:",
+                "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+                "      the database.",
+                "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+                "      existing RDB file.",
+                "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+                "      file to the database.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -84,6 +97,26 @@ fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 clock.wrapping_sub(o.lru()) & crate::db::object::LRU_CLOCK_MAX
             )),
             None => Reply::error("ERR no such key"),
+        };
+    }
+    if eq_ic(sub, "reload") {
+        let (mut save, mut flush, mut merge) = (true, true, false);
+        for a in &argv[2..] {
+            if eq_ic(a, "merge") {
+                merge = true;
+            } else if eq_ic(a, "noflush") {
+                flush = false;
+            } else if eq_ic(a, "nosave") {
+                save = false;
+            } else {
+                return Reply::error(
+                    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                );
+            }
+        }
+        return match crate::server::rdb::debug_reload(ctx.srv, save, flush, merge) {
+            Ok(()) => Reply::ok(),
+            Err(e) => Reply::error(e),
         };
     }
     if eq_ic(sub, "set-active-expire") && argv.len() == 3 {

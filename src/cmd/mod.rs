@@ -27,6 +27,7 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod dump;
 pub mod hash;
 pub mod keys;
 pub mod list;
@@ -67,8 +68,9 @@ pub mod flag {
     pub const NO_MULTI: u32 = 1 << 16; // refused inside MULTI
     pub const MOVABLE_KEYS: u32 = 1 << 17; // key positions depend on arguments
     pub const ALLOW_BUSY: u32 = 1 << 18; // allowed while a script is busy
+    pub const NO_ASYNC_LOADING: u32 = 1 << 19; // refused while loading in the background
 
-    pub const NAMES: [(u32, &str); 19] = [
+    pub const NAMES: [(u32, &str); 20] = [
         (WRITE, "write"),
         (READONLY, "readonly"),
         (DENYOOM, "denyoom"),
@@ -85,6 +87,7 @@ pub mod flag {
         (MAY_REPLICATE, "may_replicate"),
         (SENTINEL, "sentinel"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -267,7 +270,7 @@ impl Command {
 /// Every top-level command, grouped by file. Order here is the order of
 /// `COMMAND LIST`'s first page; ids follow it (invariant 2).
 pub fn table() -> Vec<&'static Command> {
-    let groups: [&'static [Command]; 17] = [
+    let groups: [&'static [Command]; 18] = [
         connection::COMMANDS,
         client::COMMANDS,
         server::COMMANDS,
@@ -275,6 +278,7 @@ pub fn table() -> Vec<&'static Command> {
         command::COMMANDS,
         debug::COMMANDS,
         keys::COMMANDS,
+        dump::COMMANDS,
         string::COMMANDS,
         bitmap::COMMANDS,
         list::COMMANDS,

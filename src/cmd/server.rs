@@ -1,5 +1,5 @@
 //! Server commands: INFO, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME,
-//! LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY, MEMORY.
+//! SAVE, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY, MEMORY.
 //!
 //! Chapter: chapters/05-config-and-info.md
 //!
@@ -155,6 +155,9 @@ pub static COMMANDS: &[Command] = &[
     Command::new("lastsave", lastsave, 1, LOADING | STALE | FAST)
         .acl(acl::ADMIN | acl::DANGEROUS)
         .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
+    Command::new("save", save, 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI)
+        .acl(acl::ADMIN | acl::SLOW | acl::DANGEROUS)
+        .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
     Command::new("shutdown", shutdown, -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY)
         .doc("server", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "Synchronously save the dataset to disk and then shut down the server")
         .syntax("[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]"),
@@ -260,15 +263,33 @@ fn lastsave(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     Reply::Integer(ctx.srv.lastsave_unix as i64)
 }
 
+/// SAVE: a synchronous snapshot (the server answers nothing else until
+/// the file is on disk).
+fn save(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    match crate::server::rdb::save(ctx.srv) {
+        Ok(_) => Reply::ok(),
+        Err(_) => Reply::error("ERR"),
+    }
+}
+
 fn shutdown(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let mut abort = false;
+    let (mut save, mut nosave, mut force) = (false, false, false);
     for a in &argv[1..] {
         if eq_ic(a, "abort") {
             abort = true;
-        } else if !(eq_ic(a, "nosave") || eq_ic(a, "save") || eq_ic(a, "now") || eq_ic(a, "force"))
-        {
+        } else if eq_ic(a, "nosave") {
+            nosave = true;
+        } else if eq_ic(a, "save") {
+            save = true;
+        } else if eq_ic(a, "force") {
+            force = true;
+        } else if !eq_ic(a, "now") {
             return Reply::error(ERR_SYNTAX);
         }
+    }
+    if save && nosave {
+        return Reply::error(ERR_SYNTAX);
     }
     if abort {
         if argv.len() > 2 {
@@ -276,8 +297,16 @@ fn shutdown(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         return Reply::error("ERR No shutdown in progress.");
     }
-    // SAVE/NOSAVE matter once persistence exists; the shutdown itself
-    // happens in before_sleep, and the client gets no reply.
+    // SAVE, or save points without NOSAVE: snapshot first. A failed save
+    // refuses the shutdown unless FORCE. The shutdown itself happens in
+    // before_sleep, and the client gets no reply.
+    if save || (!nosave && !ctx.srv.config.save.is_empty()) {
+        crate::log!(Notice, "Saving the final RDB snapshot before exiting.");
+        if crate::server::rdb::save(ctx.srv).is_err() && !force {
+            crate::log!(Warning, "Error trying to save the DB, can't exit.");
+            return Reply::error("ERR Errors trying to SHUTDOWN. Check logs.");
+        }
+    }
     ctx.srv.shutdown_requested = true;
     ctx.client.flags |= flags::CLOSE_ASAP;
     Reply::ok()

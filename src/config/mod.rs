@@ -46,7 +46,7 @@ pub use special::{format_notify_flags, parse_notify_flags};
 
 pub use types::{
     notify, AppendFsync, ClientClass, ConfigEnum, EventBackend, LogLevel, MaxmemoryPolicy,
-    OutputBufferLimit, ProtectedAccess, SaveRule, Supervised,
+    OutputBufferLimit, ProtectedAccess, SanitizeDumpPayload, SaveRule, Supervised,
 };
 
 use std::fmt;
@@ -148,6 +148,8 @@ pub struct Config {
     pub rdbcompression: bool,
     pub rdbchecksum: bool,
     pub stop_writes_on_bgsave_error: bool,
+    /// Accepted for compatibility: loading always validates deeply.
+    pub sanitize_dump_payload: SanitizeDumpPayload,
     pub appendonly: bool,
     pub appendfilename: String,
     pub appenddirname: String,
@@ -283,6 +285,7 @@ impl Default for Config {
             rdbcompression: true,
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,
+            sanitize_dump_payload: SanitizeDumpPayload::No,
             appendonly: false,
             appendfilename: "appendonly.aof".to_string(),
             appenddirname: "appendonlydir".to_string(),

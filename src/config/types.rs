@@ -70,6 +70,12 @@ config_enum! {
     AppendFsync { EverySec = "everysec", Always = "always", No = "no" }
 }
 config_enum! {
+    /// `sanitize-dump-payload`: how deeply RESTORE payloads and RDB files
+    /// are validated. oxidis always validates deeply (see
+    /// chapters/20-rdb.md); the setting is kept for compatibility.
+    SanitizeDumpPayload { No = "no", Yes = "yes", Clients = "clients" }
+}
+config_enum! {
     /// `enable-debug-command` and friends: `local` allows the action only to
     /// clients connected over loopback or a unix socket.
     ProtectedAccess { No = "no", Yes = "yes", Local = "local" }

@@ -6,6 +6,7 @@
 //! tested and benchmarked on its own.
 
 pub mod bitops;
+pub mod crc64;
 pub mod dict;
 pub mod glob;
 pub mod intset;

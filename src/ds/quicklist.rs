@@ -757,6 +757,15 @@ impl Quicklist {
         }
     }
 
+    /// Appends one element as a plain node of its own (RDB loading of a
+    /// PLAIN node: the writer judged the element big enough to stand alone,
+    /// and the node is kept as it was, whatever this list's threshold).
+    pub fn append_plain(&mut self, v: Vec<u8>) {
+        let tail = self.nodes.len().checked_sub(1);
+        self.insert_node(tail, Node::plain(v), true);
+        self.count += 1;
+    }
+
     // -----------------------------------------------------------------------
     // Reads
     // -----------------------------------------------------------------------

@@ -38,7 +38,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::aof::aof_dir;
-use super::manifest::{FileKind, Manifest};
+use super::manifest::Manifest;
 use crate::server::{dispatch, Client, Server};
 
 /// Largest argument count and bulk length accepted in a file, as
@@ -140,12 +140,16 @@ pub enum FileEnd {
 /// how the file ended and how many commands were read.
 fn walk_file(
     path: &Path,
+    start: u64,
     max_bulk: u64,
     mut each: impl FnMut(Vec<Vec<u8>>) -> Result<(), String>,
 ) -> Result<(FileEnd, u64), String> {
+    use std::io::{Seek, SeekFrom};
     let mut f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.seek(SeekFrom::Start(start))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut buf: Vec<u8> = Vec::new();
-    let mut base: u64 = 0; // file offset of buf[0]
+    let mut base: u64 = start; // file offset of buf[0]
     let mut pos = 0;
     let mut chunk = vec![0u8; 1 << 16];
     let mut eof = false;
@@ -214,16 +218,35 @@ fn is_rdb(path: &Path) -> bool {
 // ANCHOR: replay
 /// Replays one file into `srv` through a connectionless client.
 fn replay(srv: &mut Server, path: &Path, last: bool) -> Result<u64, String> {
+    // A base written with aof-use-rdb-preamble (or an old single-file AOF
+    // with a preamble) starts with an RDB image; commands may follow it.
+    let mut start = 0;
     if is_rdb(path) {
-        return Err(format!(
-            "{}: the file starts with an RDB preamble, which this build cannot load",
-            path.display()
-        ));
+        let opts = crate::server::rdb::load_options(srv);
+        let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let total = f.metadata().map(|m| m.len()).ok();
+        let stats = crate::persist::rdb::load_reader(
+            std::io::BufReader::new(f),
+            total,
+            &mut srv.dbs,
+            &opts,
+            &mut crate::persist::rdb::Quiet,
+        )
+        .map_err(|e| {
+            format!(
+                "Bad RDB preamble in {} at offset {}: {}",
+                path.display(),
+                e.offset,
+                e.reason
+            )
+        })?;
+        crate::log!(Notice, "Reading RDB base file on AOF loading...");
+        start = stats.bytes;
     }
     let mut client = Client::new(u64::MAX, None, String::new(), String::new(), srv.now_ms);
     client.authenticated = true;
     let max_bulk = srv.config.proto_max_bulk_len;
-    let (end, commands) = walk_file(path, max_bulk, |argv| {
+    let (end, commands) = walk_file(path, start, max_bulk, |argv| {
         if srv.commands.get(&argv[0]).is_none() {
             return Err(format!(
                 "Unknown command '{}' reading the append only file {}",
@@ -377,15 +400,20 @@ pub fn check_main(path: &str, fix: bool) -> i32 {
     };
     let mut status = 0;
     for (i, f) in files.iter().enumerate() {
+        let mut start = 0;
         if is_rdb(f) {
-            println!(
-                "{} starts with an RDB preamble: checked by --check-rdb",
-                f.display()
-            );
-            continue;
+            let mut report = Vec::new();
+            if !crate::persist::rdb::check::check_file(f, &mut report) {
+                print!("{}", String::from_utf8_lossy(&report));
+                println!("RDB preamble of {} is not valid", f.display());
+                status = 1;
+                continue;
+            }
+            start = rdb_preamble_len(f).unwrap_or(0);
+            println!("RDB preamble of {} is valid ({start} bytes)", f.display());
         }
         let size = fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-        match walk_file(f, u64::MAX, |_| Ok(())) {
+        match walk_file(f, start, u64::MAX, |_| Ok(())) {
             Err(e) => {
                 eprintln!("{e}");
                 status = 1;
@@ -426,8 +454,24 @@ pub fn check_main(path: &str, fix: bool) -> i32 {
             }
         }
     }
-    let _ = FileKind::Base; // the kinds are listed in the manifest module
     status
+}
+
+/// Bytes of the RDB image at the start of `path`.
+fn rdb_preamble_len(path: &Path) -> Option<u64> {
+    let f = File::open(path).ok()?;
+    let total = f.metadata().map(|m| m.len()).ok();
+    let mut dbs: Vec<crate::db::Db> = (0..16).map(crate::db::Db::new).collect();
+    let opts = crate::persist::rdb::LoadOptions::from_config(&crate::config::Config::default(), 0);
+    crate::persist::rdb::load_reader(
+        std::io::BufReader::new(f),
+        total,
+        &mut dbs,
+        &opts,
+        &mut crate::persist::rdb::Quiet,
+    )
+    .ok()
+    .map(|s| s.bytes)
 }
 // ANCHOR_END: check
 
@@ -495,12 +539,12 @@ mod tests {
         bytes.extend(cmd(&["MULTI"]));
         bytes.extend(cmd(&["SET", "b", "2"]));
         fs::write(&p, &bytes).unwrap();
-        let (end, n) = walk_file(&p, 1 << 20, |_| Ok(())).unwrap();
+        let (end, n) = walk_file(&p, 0, 1 << 20, |_| Ok(())).unwrap();
         assert_eq!(end, FileEnd::Truncated { ok_up_to: good });
         assert_eq!(n, 3);
         bytes.extend(b"*2\r\n$3\r\nDEL");
         fs::write(&p, &bytes).unwrap();
-        let (end, _) = walk_file(&p, 1 << 20, |_| Ok(())).unwrap();
+        let (end, _) = walk_file(&p, 0, 1 << 20, |_| Ok(())).unwrap();
         assert_eq!(end, FileEnd::Truncated { ok_up_to: good });
         let _ = fs::remove_dir_all(dir);
     }

@@ -89,6 +89,21 @@ pub fn check_shutdown_signal(srv: &mut Server) -> bool {
             "Received {} scheduling shutdown...",
             super::signals::signal_name()
         );
+        // With save points configured, a signalled shutdown saves first,
+        // and a failed save keeps the server running (as in Redis).
+        if !srv.config.save.is_empty() {
+            crate::log!(Notice, "Saving the final RDB snapshot before exiting.");
+            if super::rdb::save(srv).is_err() {
+                crate::log!(Warning, "Error trying to save the DB, can't exit.");
+                crate::log!(
+                    Warning,
+                    "{} received but errors trying to shut down the server, check the logs for more information",
+                    super::signals::signal_name()
+                );
+                super::signals::clear_shutdown_signal();
+                return false;
+            }
+        }
         srv.shutdown_requested = true;
         return true;
     }
@@ -171,8 +186,10 @@ pub fn resume_paused_clients(srv: &mut Server, el: &mut EventLoop) {
     let _ = el;
 }
 
-/// SIGTERM/SIGINT or SHUTDOWN: stop the loop. Persistence chapters add
-/// the final save here.
+/// SIGTERM/SIGINT or SHUTDOWN: stop the loop. The final save, when there
+/// is one, has already happened where the shutdown was requested
+/// (`check_shutdown_signal`, the SHUTDOWN command), so that a failed save
+/// can still refuse it.
 pub fn prepare_shutdown(srv: &mut Server, el: &mut EventLoop) {
     crate::log!(Warning, "User requested shutdown...");
     if let Some(exit) = super::child::kill(srv) {

@@ -34,6 +34,7 @@ pub mod networking;
 pub mod notify;
 pub mod propagate;
 pub mod pubsub;
+pub mod rdb;
 pub mod signals;
 pub mod stats;
 
@@ -394,6 +395,13 @@ pub fn run(config: Config) -> i32 {
         std::process::id(),
         el.backend().name()
     );
+    if let Err(msg) = listen::open_all(&mut srv, &mut el) {
+        crate::log!(Warning, "{}", msg);
+        return 1;
+    }
+    // As Redis: listeners are open (so the port is taken) before the
+    // dataset loads, and "ready" is logged only once it has. With the AOF
+    // on, it alone describes the dataset; otherwise the RDB file does.
     if srv.config.appendonly {
         let loaded = crate::persist::aof_load::load(&mut srv)
             .and_then(|_| crate::persist::aof::open_on_start(&mut srv).map_err(|e| e.to_string()));
@@ -405,9 +413,7 @@ pub fn run(config: Config) -> i32 {
             );
             return 1;
         }
-    }
-    if let Err(msg) = listen::open_all(&mut srv, &mut el) {
-        crate::log!(Warning, "{}", msg);
+    } else if rdb::load_at_startup(&mut srv).is_err() {
         return 1;
     }
     srv.cron_timer = el.add_timer(1);

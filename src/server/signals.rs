@@ -36,6 +36,12 @@ pub fn shutdown_requested() -> bool {
     SIGNAL.load(Ordering::SeqCst) != 0
 }
 
+/// Forgets a received signal: the shutdown it asked for was refused (the
+/// final save failed), and the next SIGTERM should try again.
+pub fn clear_shutdown_signal() {
+    SIGNAL.store(0, Ordering::SeqCst);
+}
+
 pub fn signal_name() -> &'static str {
     match SIGNAL.load(Ordering::SeqCst) {
         libc::SIGINT => "SIGINT",

@@ -108,7 +108,12 @@ impl RedisServer {
     /// Spawn `redis-server` with persistence off and DEBUG enabled, and
     /// return once it answers PING. Panics if it cannot be started.
     pub fn start() -> RedisServer {
-        let dir = fresh_temp_dir();
+        RedisServer::start_in(fresh_temp_dir())
+    }
+
+    /// As `start`, in `dir`, which the server then owns (it is removed on
+    /// Drop). A `dump.rdb` placed there beforehand is loaded at start-up.
+    pub fn start_in(dir: PathBuf) -> RedisServer {
         let mut failures = String::new();
         for attempt in 1..=REDIS_START_ATTEMPTS {
             let port = free_port();

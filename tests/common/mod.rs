@@ -152,6 +152,33 @@ impl Server {
         panic!("oxidis-server exited early {START_ATTEMPTS} times:\n{failures}");
     }
 
+    /// Kill the spawned server (SIGKILL: nothing is saved on the way out)
+    /// and start a new one in the same directory with the default arguments
+    /// and `extra`, so it finds the files the old one left (dump.rdb).
+    /// Panics for an external server.
+    pub fn restart(&mut self, extra: &[&str]) {
+        let Some(mut child) = self.child.take() else {
+            panic!("restart on an external server");
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut failures = String::new();
+        for attempt in 1..=START_ATTEMPTS {
+            let port = free_port();
+            match spawn_and_wait(None, port, &self.dir, &self.log, extra) {
+                Ok(child) => {
+                    self.child = Some(child);
+                    self.port = port;
+                    return;
+                }
+                Err(StartError::Exited(why)) | Err(StartError::Fatal(why)) => {
+                    failures.push_str(&format!("attempt {attempt} (port {port}): {why}\n"));
+                }
+            }
+        }
+        panic!("oxidis-server did not restart:\n{failures}");
+    }
+
     /// With `REDIS_COMPAT_ADDR=host:port` set, use that server (after a
     /// FLUSHALL); otherwise spawn `oxidis-server` as `start()` does.
     pub fn from_env_or_start() -> Server {

@@ -580,3 +580,175 @@ fn dump_from_one_server_restores_into_the_other_both_ways() {
         assert_same_state(&expected, &state(to));
     }
 }
+
+// ---------------------------------------------------------------------------
+// BGSAVE: fork, save points, failures
+// ---------------------------------------------------------------------------
+
+fn info_field(c: &mut Client, field: &str) -> String {
+    let info = c.cmd(&["INFO", "persistence"]);
+    let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// Polls INFO until `field` reads `want` (a child to finish, a save point
+/// to fire).
+fn wait_for_field(c: &mut Client, field: &str, want: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while info_field(c, field) != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{field} never became {want} (is {})",
+            info_field(c, field)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn bgsave_in_a_child_round_trips_every_type_and_encoding() {
+    let mut server = Server::start_with(ARGS);
+    let mut c = server.client();
+    populate(&mut c);
+    let before = state(&mut c);
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        RespValue::simple("Background saving started")
+    );
+    wait_for_field(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(info_field(&mut c, "rdb_saves"), "1");
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert!(server
+        .log_contents()
+        .contains("Background saving terminated with success"));
+    // No temp-<pid>.rdb is left behind.
+    let temps = std::fs::read_dir(&server.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("temp-"))
+        .count();
+    assert_eq!(temps, 0);
+    server.restart(ARGS);
+    assert_same_state(&before, &state(&mut server.client()));
+}
+
+#[test]
+fn bgsave_replies_follow_redis_while_a_child_runs() {
+    let server = Server::start_with(ARGS);
+    let mut c = server.client();
+    // Enough data that the child is still writing when the next command
+    // arrives.
+    let mut args = vec!["MSET".to_string()];
+    for i in 0..200_000 {
+        args.push(format!("key:{i}"));
+        args.push(format!("value:{i}"));
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&mut c, &refs);
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        RespValue::simple("Background saving started")
+    );
+    let second = c.cmd(&["BGSAVE"]);
+    let save = c.cmd(&["SAVE"]);
+    if info_field(&mut c, "rdb_bgsave_in_progress") == "1" || second.is_error() {
+        assert_eq!(
+            second,
+            RespValue::error("ERR Background save already in progress")
+        );
+        assert_eq!(
+            save,
+            RespValue::error("ERR Background save already in progress")
+        );
+    }
+    wait_for_field(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(
+        c.cmd(&["BGSAVE", "NOW"]),
+        RespValue::error("ERR syntax error")
+    );
+}
+
+#[test]
+fn a_save_point_starts_a_bgsave_when_enough_changes_are_old_enough() {
+    let server = Server::start_with(ARGS);
+    let mut c = server.client();
+    ok(&mut c, &["CONFIG", "SET", "save", "1 2"]);
+    ok(&mut c, &["SET", "a", "1"]);
+    ok(&mut c, &["SET", "b", "2"]);
+    wait_for_field(&mut c, "rdb_saves", "1");
+    assert!(server
+        .log_contents()
+        .contains("2 changes in 1 seconds. Saving..."));
+    assert!(server.dir.join("dump.rdb").exists());
+}
+
+#[test]
+fn a_failed_bgsave_refuses_writes_with_misconf_until_allowed() {
+    let server = Server::start_with(&["--enable-protected-configs", "yes"]);
+    let mut c = server.client();
+    // A directory that vanishes under the server: the child cannot create
+    // its temp file there (even as root).
+    let gone = fresh_temp_dir();
+    ok(&mut c, &["CONFIG", "SET", "dir", &gone.to_string_lossy()]);
+    ok(&mut c, &["CONFIG", "SET", "save", "3600 1"]);
+    std::fs::remove_dir_all(&gone).unwrap();
+    ok(&mut c, &["SET", "a", "1"]);
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        RespValue::simple("Background saving started")
+    );
+    wait_for_field(&mut c, "rdb_last_bgsave_status", "err");
+    wait_for_field(&mut c, "rdb_bgsave_in_progress", "0");
+    let r = c.cmd(&["SET", "b", "2"]);
+    assert!(
+        matches!(&r, RespValue::Error(e) if e.starts_with("MISCONF Redis is configured to save RDB snapshots")),
+        "{r:?}"
+    );
+    assert_eq!(c.cmd(&["GET", "a"]), RespValue::bulk("1"), "reads go on");
+    ok(
+        &mut c,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+    );
+    ok(&mut c, &["SET", "b", "2"]);
+}
+
+#[test]
+fn kill_9_of_the_bgsave_child_leaves_the_previous_file_loadable() {
+    let mut server = Server::start_with(ARGS);
+    let mut c = server.client();
+    ok(&mut c, &["SET", "old", "1"]);
+    ok(&mut c, &["SAVE"]);
+    let mut args = vec!["MSET".to_string()];
+    for i in 0..200_000 {
+        args.push(format!("key:{i}"));
+        args.push(format!("value:{i}"));
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&mut c, &refs);
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        RespValue::simple("Background saving started")
+    );
+    // The child's pid is in the log; kill it mid-write.
+    let log = server.log_contents();
+    let pid: i32 = log
+        .lines()
+        .filter_map(|l| l.split("Background saving started by pid ").nth(1))
+        .filter_map(|p| p.trim().parse().ok())
+        .next_back()
+        .expect("child pid in the log");
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    wait_for_field(&mut c, "rdb_bgsave_in_progress", "0");
+    server.restart(ARGS);
+    let mut c = server.client();
+    // Either the old file (the child died before its rename) or, if the
+    // child won the race, the new one: never a broken one.
+    let size = c.cmd(&["DBSIZE"]).as_int().unwrap_or(-1);
+    assert!(size == 1 || size == 200_001, "DBSIZE {size}");
+    assert_eq!(c.cmd(&["GET", "old"]), RespValue::bulk("1"));
+}

@@ -585,21 +585,25 @@ fn oxidis_loads_an_aof_directory_written_by_redis() {
     if !require_tool("redis-server") {
         return;
     }
-    let dir = fresh_temp_dir();
-    let redis = RedisNode::start(
-        &dir,
-        &["--appendonly", "yes", "--aof-use-rdb-preamble", "no"],
-    );
-    let mut c = redis.client();
-    write_everything(&mut c);
-    // A rewrite makes a command base; later writes go to an incr file.
-    c.cmd(&["BGREWRITEAOF"]);
-    wait_rewrite_done(&mut c, "1");
-    c.cmd(&["SET", "after-rewrite", "1"]);
-    let before = snapshot(&mut c);
-    redis.shutdown();
-    let node = Node::start(&dir, &["--appendonly", "yes"]);
-    assert_eq!(before, snapshot(&mut node.client()));
+    // Redis 7.0's default base is an RDB preamble (.base.rdb); with the
+    // preamble off it is commands (.base.aof). Both must load.
+    for preamble in ["yes", "no"] {
+        let dir = fresh_temp_dir();
+        let redis = RedisNode::start(
+            &dir,
+            &["--appendonly", "yes", "--aof-use-rdb-preamble", preamble],
+        );
+        let mut c = redis.client();
+        write_everything(&mut c);
+        // A rewrite makes a base; later writes go to an incr file.
+        c.cmd(&["BGREWRITEAOF"]);
+        wait_rewrite_done(&mut c, "1");
+        c.cmd(&["SET", "after-rewrite", "1"]);
+        let before = snapshot(&mut c);
+        redis.shutdown();
+        let node = Node::start(&dir, &["--appendonly", "yes"]);
+        assert_eq!(before, snapshot(&mut node.client()), "preamble {preamble}");
+    }
 }
 
 #[test]
@@ -611,20 +615,28 @@ fn redis_loads_an_aof_directory_written_by_oxidis() {
         eprintln!("note: redis-server not installed; skipping");
         return;
     }
-    let dir = fresh_temp_dir();
-    let node = Node::start(
-        &dir,
-        &["--appendonly", "yes", "--aof-use-rdb-preamble", "no"],
-    );
-    let mut c = node.client();
-    write_everything(&mut c);
-    c.cmd(&["BGREWRITEAOF"]);
-    wait_rewrite_done(&mut c, "1");
-    c.cmd(&["SET", "after-rewrite", "1"]);
-    let before = snapshot(&mut c);
-    node.shutdown();
-    let redis = RedisNode::start(&dir, &["--appendonly", "yes"]);
-    assert_eq!(before, snapshot(&mut redis.client()));
+    for preamble in ["yes", "no"] {
+        let dir = fresh_temp_dir();
+        let node = Node::start(
+            &dir,
+            &["--appendonly", "yes", "--aof-use-rdb-preamble", preamble],
+        );
+        let mut c = node.client();
+        write_everything(&mut c);
+        c.cmd(&["BGREWRITEAOF"]);
+        wait_rewrite_done(&mut c, "1");
+        c.cmd(&["SET", "after-rewrite", "1"]);
+        let before = snapshot(&mut c);
+        let suffix = if preamble == "yes" { "rdb" } else { "aof" };
+        assert!(
+            dir.join(format!("appendonlydir/appendonly.aof.1.base.{suffix}"))
+                .exists(),
+            "preamble {preamble}"
+        );
+        node.shutdown();
+        let redis = RedisNode::start(&dir, &["--appendonly", "yes"]);
+        assert_eq!(before, snapshot(&mut redis.client()), "preamble {preamble}");
+    }
 }
 
 #[test]
@@ -646,4 +658,34 @@ fn aof_files_and_fields_show_in_info() {
         RespValue::ok()
     );
     assert_eq!(info_field(&mut c, "aof_enabled"), "0");
+}
+
+#[test]
+fn a_legacy_single_file_aof_is_loaded_and_moved_into_the_directory() {
+    let dir = fresh_temp_dir();
+    // What Redis 6 (or 7.0 before its first start) leaves in `dir`.
+    std::fs::write(
+        dir.join("appendonly.aof"),
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$6\r\nlegacy\r\n$3\r\nyes\r\n",
+    )
+    .unwrap();
+    let node = Node::start(&dir, &["--appendonly", "yes"]);
+    let mut c = node.client();
+    assert_eq!(c.cmd(&["GET", "legacy"]), RespValue::bulk("yes"));
+    c.cmd(&["SET", "new", "1"]);
+    node.shutdown();
+    assert!(
+        !dir.join("appendonly.aof").exists(),
+        "moved into appendonlydir/"
+    );
+    let manifest =
+        std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).unwrap();
+    assert!(
+        manifest.contains("file appendonly.aof seq 1 type b"),
+        "{manifest}"
+    );
+    let node = Node::start(&dir, &["--appendonly", "yes"]);
+    let mut c = node.client();
+    assert_eq!(c.cmd(&["GET", "legacy"]), RespValue::bulk("yes"));
+    assert_eq!(c.cmd(&["GET", "new"]), RespValue::bulk("1"));
 }

@@ -22,6 +22,7 @@ use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{lru_clock, RObj, LRU_CLOCK_MAX};
 use crate::persist::rdb;
 use crate::resp::Reply;
+use crate::server::notify::class;
 use crate::server::Ctx;
 
 pub static COMMANDS: &[Command] = &[
@@ -102,9 +103,7 @@ fn restore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Ok(value) = rdb::decode_value(body, &opts) else {
         return Reply::error("ERR Bad data format");
     };
-    if replace {
-        ctx.db().delete(key, now);
-    }
+    let deleted = replace && ctx.db().delete(key, now);
     let when = if ttl != 0 && !absttl {
         ttl.saturating_add(now as i64)
     } else {
@@ -113,6 +112,10 @@ fn restore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if when != 0 && when <= now as i64 {
         // Already expired: the key is simply gone (deleted above if
         // REPLACE found one), and the reply is still OK.
+        if deleted {
+            ctx.modified(class::GENERIC, "del", key);
+            ctx.propagate_as(vec![vec![b"DEL".to_vec(), key.to_vec()]]);
+        }
         return Reply::ok();
     }
     let clock = lru_clock(now);
@@ -123,7 +126,15 @@ fn restore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     ctx.db().set(key, RObj::new(value, lru), false);
     if when != 0 {
         ctx.db().set_expire(key, when);
+        if !absttl {
+            // A relative TTL is propagated as the absolute time it meant.
+            let mut abs = argv.to_vec();
+            abs[2] = when.to_string().into_bytes();
+            abs.push(b"ABSTTL".to_vec());
+            ctx.propagate_as(vec![abs]);
+        }
     }
+    ctx.modified(class::GENERIC, "restore", key);
     Reply::ok()
 }
 // ANCHOR_END: restore

@@ -1,4 +1,4 @@
-//! Persistence commands: BGREWRITEAOF.
+//! Persistence commands: BGSAVE and BGREWRITEAOF.
 //!
 //! Chapter: chapters/21-aof.md
 //!
@@ -14,17 +14,41 @@ use crate::resp::Reply;
 use crate::server::child::ChildKind;
 use crate::server::Ctx;
 
-pub static COMMANDS: &[Command] =
-    &[
-        Command::new("bgrewriteaof", bgrewriteaof, 1, ADMIN | NOSCRIPT)
-            .acl(acl::ADMIN | acl::DANGEROUS)
-            .doc(
-                "server",
-                "1.0.0",
-                "O(1)",
-                "Asynchronously rewrite the append-only file",
-            ),
-    ];
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[
+    Command::new("bgsave", bgsave, -1, ADMIN | NOSCRIPT)
+        .acl(acl::ADMIN | acl::DANGEROUS)
+        .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk")
+        .syntax("[SCHEDULE]"),
+    Command::new("bgrewriteaof", bgrewriteaof, 1, ADMIN | NOSCRIPT)
+        .acl(acl::ADMIN | acl::DANGEROUS)
+        .doc("server", "1.0.0", "O(1)", "Asynchronously rewrite the append-only file"),
+];
+
+// ANCHOR: bgsave
+fn bgsave(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let schedule = match argv.get(1) {
+        None => false,
+        Some(a) if argv.len() == 2 && super::eq_ic(a, "schedule") => true,
+        Some(_) => return Reply::error(super::ERR_SYNTAX),
+    };
+    match ctx.srv.child.as_ref().map(|c| c.kind) {
+        Some(ChildKind::Rdb) => Reply::error("ERR Background save already in progress"),
+        Some(ChildKind::Aof) if schedule => {
+            ctx.srv.bgsave.scheduled = true;
+            Reply::simple("Background saving scheduled")
+        }
+        Some(ChildKind::Aof) => Reply::error(
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. \
+             Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        ),
+        None => match crate::server::rdb::bgsave(ctx.srv) {
+            Ok(_) => Reply::simple("Background saving started"),
+            Err(_) => Reply::error("ERR"),
+        },
+    }
+}
+// ANCHOR_END: bgsave
 
 // ANCHOR: bgrewriteaof
 fn bgrewriteaof(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {

@@ -266,6 +266,14 @@ fn lastsave(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 /// SAVE: a synchronous snapshot (the server answers nothing else until
 /// the file is on disk).
 fn save(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    if ctx
+        .srv
+        .child
+        .as_ref()
+        .is_some_and(|c| c.kind == crate::server::child::ChildKind::Rdb)
+    {
+        return Reply::error("ERR Background save already in progress");
+    }
     match crate::server::rdb::save(ctx.srv) {
         Ok(_) => Reply::ok(),
         Err(_) => Reply::error("ERR"),

@@ -66,9 +66,10 @@ pub fn server_cron(srv: &mut Server, el: &mut EventLoop) -> u64 {
     if let Some(exit) = super::child::reap(srv) {
         match exit.kind {
             super::child::ChildKind::Aof => crate::persist::aof::rewrite_done(srv, &exit),
-            super::child::ChildKind::Rdb => {}
+            super::child::ChildKind::Rdb => super::rdb::bgsave_done(srv, &exit),
         }
     }
+    super::rdb::cron(srv);
     crate::persist::aof::cron(srv);
 
     if srv.config.activerehashing {

@@ -66,6 +66,12 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
         reject(srv, c, &resolved, &msg);
         return true;
     }
+    if (cmd.has(flag::WRITE) || cmd.name == "ping") && !srv.loading {
+        if let Some(msg) = super::rdb::writes_refused(srv) {
+            reject(srv, c, &resolved, &msg);
+            return true;
+        }
+    }
     if paused_for(srv, c, &resolved) {
         c.held_argv = Some(argv);
         c.flags |= flags::PAUSED;

@@ -220,19 +220,38 @@ fn persistence(srv: &Server, out: &mut String) -> bool {
     field!(out, "loading", 0);
     field!(out, "async_loading", 0);
     field!(out, "current_cow_peak", 0);
-    field!(out, "current_cow_size", 0);
+    let child_cow = srv.child.as_ref().map_or(0, |c| c.cow_bytes);
+    field!(out, "current_cow_size", child_cow);
     field!(out, "current_cow_size_age", 0);
     field!(out, "current_fork_perc", "0.00");
     field!(out, "current_save_keys_processed", 0);
     field!(out, "current_save_keys_total", 0);
-    field!(out, "rdb_changes_since_last_save", 0);
-    field!(out, "rdb_bgsave_in_progress", 0);
+    let rdb_child = srv
+        .child
+        .as_ref()
+        .filter(|c| c.kind == super::child::ChildKind::Rdb);
+    let bg = &srv.bgsave;
+    field!(
+        out,
+        "rdb_changes_since_last_save",
+        srv.dirty - srv.dirty_at_last_save
+    );
+    field!(out, "rdb_bgsave_in_progress", u8::from(rdb_child.is_some()));
     field!(out, "rdb_last_save_time", srv.lastsave_unix);
-    field!(out, "rdb_last_bgsave_status", "ok");
-    field!(out, "rdb_last_bgsave_time_sec", -1);
-    field!(out, "rdb_current_bgsave_time_sec", -1);
-    field!(out, "rdb_saves", 0);
-    field!(out, "rdb_last_cow_size", 0);
+    field!(
+        out,
+        "rdb_last_bgsave_status",
+        if bg.last_ok { "ok" } else { "err" }
+    );
+    field!(out, "rdb_last_bgsave_time_sec", bg.last_time_sec);
+    field!(
+        out,
+        "rdb_current_bgsave_time_sec",
+        rdb_child.map_or(-1, |c| (srv.now_ms.saturating_sub(c.start_ms) / 1000)
+            as i64)
+    );
+    field!(out, "rdb_saves", bg.saves);
+    field!(out, "rdb_last_cow_size", bg.last_cow_size);
     let aof = &srv.aof;
     let aof_child = srv
         .child

@@ -134,6 +134,8 @@ pub struct Server {
     pub dirty: u64,
     /// `dirty` at the last successful save (rdb_changes_since_last_save).
     pub dirty_at_last_save: u64,
+    /// BGSAVE's bookkeeping (`rdb.rs`).
+    pub bgsave: rdb::BgsaveState,
     /// What the running command (or EXEC) will propagate.
     pub pending: propagate::Pending,
     /// Loading the dataset from disk (propagate invariant 3).
@@ -216,6 +218,7 @@ impl Server {
             deferred: Vec::new(),
             dirty: 0,
             dirty_at_last_save: 0,
+            bgsave: rdb::BgsaveState::default(),
             pending: propagate::Pending::default(),
             loading: false,
             aof: crate::persist::aof::Aof::new(),

@@ -13,9 +13,20 @@
 //! 2. A load that fails leaves no data behind: start-up exits, DEBUG
 //!    RELOAD empties the databases it half filled.
 //!
-//! Not here: the format (persist/rdb), BGSAVE and save points (forked
-//! children, cron), the commands' argument parsing (cmd/).
+//! BGSAVE does the same in a forked child (`child.rs`): the parent goes on
+//! serving, serverCron reaps the child and records the outcome, and save
+//! points (`save 3600 1 300 100 60 10000`) start one when enough changes
+//! are old enough. A failed background save refuses writes with MISCONF
+//! while `stop-writes-on-bgsave-error` is on (invariant 3).
+//!
+//! 3. Writes are refused exactly while save points are set,
+//!    `stop-writes-on-bgsave-error` is yes and the last background save
+//!    failed.
+//!
+//! Not here: the format (persist/rdb), the fork itself (`child.rs`), the
+//! commands' argument parsing (cmd/).
 
+use super::child::{self, ChildKind, Exit};
 use super::{unix_ms, Server};
 use crate::persist::rdb::{self, LoadObserver, LoadOptions, LoadStats, RdbError, SaveOptions};
 use std::path::PathBuf;
@@ -42,10 +53,13 @@ pub fn load_options(srv: &Server) -> LoadOptions {
 /// returns the message.
 pub fn save(srv: &mut Server) -> Result<rdb::SaveStats, String> {
     let opts = save_options(srv);
+    let dirty = srv.dirty;
     match rdb::save_to_file(&rdb_path(srv), &srv.dbs, &opts) {
         Ok(stats) => {
             crate::log!(Notice, "DB saved on disk");
             srv.lastsave_unix = unix_ms() / 1000;
+            srv.dirty_at_last_save = dirty;
+            srv.bgsave.last_ok = true;
             Ok(stats)
         }
         Err(e) => {
@@ -55,6 +69,158 @@ pub fn save(srv: &mut Server) -> Result<rdb::SaveStats, String> {
     }
 }
 // ANCHOR_END: save
+
+// ---------------------------------------------------------------------------
+// BGSAVE
+// ---------------------------------------------------------------------------
+
+/// What INFO and the save points need to know about background saves.
+#[derive(Debug)]
+pub struct BgsaveState {
+    /// BGSAVE SCHEDULE (or a save point) waiting for another child.
+    pub scheduled: bool,
+    /// rdb_last_bgsave_status.
+    pub last_ok: bool,
+    /// Unix seconds of the last attempt, for the retry delay after errors.
+    pub last_try_unix: u64,
+    pub saves: u64,
+    pub last_time_sec: i64,
+    pub last_cow_size: u64,
+    /// `Server::dirty` when the running child was forked.
+    dirty_at_fork: u64,
+}
+
+impl Default for BgsaveState {
+    fn default() -> Self {
+        BgsaveState {
+            scheduled: false,
+            last_ok: true,
+            last_try_unix: 0,
+            saves: 0,
+            last_time_sec: -1,
+            last_cow_size: 0,
+            dirty_at_fork: 0,
+        }
+    }
+}
+
+// ANCHOR: bgsave
+/// Redis's rdbSaveBackground: a child writes `temp-<pid>.rdb`, fsyncs it
+/// and renames it over `dbfilename`, while this process goes on serving.
+pub fn bgsave(srv: &mut Server) -> Result<i32, String> {
+    let opts = save_options(srv);
+    let path = rdb_path(srv);
+    srv.bgsave.last_try_unix = unix_ms() / 1000;
+    let pid = child::fork_child(srv, ChildKind::Rdb, move |srv| {
+        match rdb::save_to_file(&path, &srv.dbs, &opts) {
+            Ok(_) => true,
+            Err(e) => {
+                crate::log!(Warning, "{}", e.message);
+                false
+            }
+        }
+    });
+    match pid {
+        Ok(pid) => {
+            srv.bgsave.dirty_at_fork = srv.dirty;
+            srv.bgsave.scheduled = false;
+            crate::log!(Notice, "Background saving started by pid {}", pid);
+            Ok(pid)
+        }
+        Err(e) => {
+            srv.bgsave.last_ok = false;
+            crate::log!(Warning, "Can't save in background: fork: {}", e);
+            Err(e)
+        }
+    }
+}
+// ANCHOR_END: bgsave
+
+// ANCHOR: bgsave_done
+/// serverCron saw the BGSAVE child end.
+pub fn bgsave_done(srv: &mut Server, exit: &Exit) {
+    srv.bgsave.last_time_sec = (exit.elapsed_ms / 1000) as i64;
+    srv.bgsave.last_cow_size = exit.cow_bytes;
+    if exit.ok {
+        crate::log!(Notice, "Background saving terminated with success");
+        // Changes made while the child wrote are not in the file.
+        srv.dirty_at_last_save = srv.bgsave.dirty_at_fork;
+        srv.lastsave_unix = unix_ms() / 1000;
+        srv.bgsave.last_ok = true;
+        srv.bgsave.saves += 1;
+        return;
+    }
+    let _ = std::fs::remove_file(rdb::temp_path(&rdb_path(srv), exit.pid as u32));
+    match exit.signal {
+        // SIGUSR1 is how a save is cancelled on purpose: not an error.
+        Some(libc::SIGUSR1) => {
+            crate::log!(
+                Warning,
+                "Background saving terminated by signal {}",
+                libc::SIGUSR1
+            )
+        }
+        Some(sig) => {
+            crate::log!(Warning, "Background saving terminated by signal {}", sig);
+            srv.bgsave.last_ok = false;
+        }
+        None => {
+            crate::log!(Warning, "Background saving error");
+            srv.bgsave.last_ok = false;
+        }
+    }
+}
+// ANCHOR_END: bgsave_done
+
+/// How long Redis waits before retrying a save point after a failed save.
+const BGSAVE_RETRY_DELAY_SECS: u64 = 5;
+
+// ANCHOR: save_points
+/// serverCron's share: start a scheduled BGSAVE, or one a save point asks
+/// for ("save 60 10000": at least 10000 changes and 60 s since the last
+/// save).
+pub fn cron(srv: &mut Server) {
+    if srv.child.is_some() {
+        return;
+    }
+    let now = unix_ms() / 1000;
+    if srv.bgsave.scheduled {
+        let _ = bgsave(srv);
+        return;
+    }
+    let changes = srv.dirty - srv.dirty_at_last_save;
+    let since_save = now.saturating_sub(srv.lastsave_unix);
+    let may_retry = srv.bgsave.last_ok
+        || now.saturating_sub(srv.bgsave.last_try_unix) > BGSAVE_RETRY_DELAY_SECS;
+    let due = srv
+        .config
+        .save
+        .iter()
+        .find(|r| changes >= r.changes && since_save > r.seconds && may_retry)
+        .copied();
+    if let Some(rule) = due {
+        crate::log!(
+            Notice,
+            "{} changes in {} seconds. Saving...",
+            rule.changes,
+            rule.seconds
+        );
+        let _ = bgsave(srv);
+    }
+}
+// ANCHOR_END: save_points
+
+/// Invariant 3: the MISCONF refusal, or None when writes may go on.
+pub fn writes_refused(srv: &Server) -> Option<String> {
+    if srv.config.stop_writes_on_bgsave_error && !srv.config.save.is_empty() && !srv.bgsave.last_ok
+    {
+        return Some("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.".to_string());
+    }
+    if let Some(e) = &srv.aof.last_write_error {
+        return Some(format!("MISCONF Errors writing to the AOF file: {e}"));
+    }
+    None
+}
 
 /// Logs the AUX fields Redis logs, and progress on long loads.
 struct LoadLog {

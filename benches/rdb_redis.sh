@@ -14,6 +14,8 @@
 # - the same RESP file is loaded into both servers with redis-cli --pipe;
 # - SAVE time: wall time of one `SAVE` as seen by redis-cli (both servers
 #   fsync the file before replying), median over ROUNDS;
+# - BGSAVE time: from `BGSAVE` until INFO shows rdb_bgsave_in_progress:0
+#   (polled every 10 ms), so it includes the fork and the child's fsync;
 # - file size: bytes of dump.rdb;
 # - load time: the server restarted on that file; the "DB loaded from
 #   disk: X seconds" figure both servers log, median over ROUNDS;
@@ -74,7 +76,17 @@ start_server() { # name dir port
 }
 stop_server() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
 
-echo "server,round,save_s,bytes,load_s" > "$OUT"
+bgsave_secs() { # port
+    local t0 t1
+    t0=$(date +%s.%N)
+    redis-cli -p "$1" bgsave > /dev/null
+    sleep 0.01
+    until redis-cli -p "$1" info persistence | grep -q '^rdb_bgsave_in_progress:0'; do sleep 0.01; done
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc
+}
+
+echo "server,round,save_s,bytes,load_s,bgsave_s" > "$OUT"
 for round in $(seq 1 "$ROUNDS"); do
     order="oxidis redis"; [ $((round % 2)) = 0 ] && order="redis oxidis"
     for name in $order; do
@@ -85,13 +97,14 @@ for round in $(seq 1 "$ROUNDS"); do
         t0=$(date +%s.%N)
         redis-cli -p "$port" save > /dev/null
         t1=$(date +%s.%N)
+        bgsave=$(bgsave_secs "$port")
         stop_server
         bytes=$(stat -c %s "$dir/dump.rdb")
         start_server "$name" "$dir" "$port"
         load=$(grep -o 'DB loaded from disk: [0-9.]*' "$dir/server.log" | tail -1 | awk '{print $5}')
         stop_server
         save=$(echo "$t1 - $t0" | bc)
-        echo "$name,$round,$save,$bytes,$load" | tee -a "$OUT"
+        echo "$name,$round,$save,$bytes,$load,$bgsave" | tee -a "$OUT"
     done
 done
 
@@ -104,5 +117,6 @@ for name in ("oxidis", "redis"):
     r = [x for x in rows if x["server"] == name]
     save = statistics.median(float(x["save_s"]) for x in r)
     load = statistics.median(float(x["load_s"]) for x in r)
-    print(f"{name:7} save {save:.3f} s  file {r[-1]['bytes']} bytes  load {load:.3f} s")
+    bg = statistics.median(float(x["bgsave_s"]) for x in r)
+    print(f"{name:7} save {save:.3f} s  bgsave {bg:.3f} s  file {r[-1]['bytes']} bytes  load {load:.3f} s")
 PY

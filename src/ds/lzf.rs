@@ -53,11 +53,9 @@ const MAX_MATCH: usize = 7 + 255 + 2;
 /// offset of 0 means "the byte just before").
 const MAX_DISTANCE: usize = 1 << 13;
 
-/// Hash table size bounds, as powers of two. A table about as large as the
-/// input finds nearly every 3-byte repeat. Matches reach only 8 KiB back, so
-/// past 2^13 slots the table costs more to clear than it finds.
-const MIN_HASH_LOG: u32 = 8;
-const MAX_HASH_LOG: u32 = 13;
+/// The hash table has 2^16 slots, liblzf's default: fewer slots lose
+/// matches to collisions (files came out larger than Redis's).
+const MAX_HASH_LOG: u32 = 16;
 
 /// Why a compressed stream was rejected. Any of them means the input was
 /// not produced by an LZF compressor for this length, or was damaged.
@@ -111,14 +109,38 @@ impl std::error::Error for LzfError {}
 /// slot costs only a 3-byte comparison, because the candidate is checked.
 pub fn compress(input: &[u8], out: &mut Vec<u8>, max_out: usize) -> bool {
     let start = out.len();
+    // One 2^16-slot table per thread, reused without clearing, as liblzf
+    // does: a slot left over from an earlier input is only a candidate,
+    // and every candidate is checked (before `ip`, same 3 bytes), so a
+    // stale one costs a comparison, never a wrong match.
+    TABLE.with(|t| {
+        let mut table = t.borrow_mut();
+        if table.len() != HASH_SLOTS {
+            *table = vec![0u32; HASH_SLOTS];
+        }
+        compress_with(input, out, max_out, start, &mut table)
+    })
+}
+
+const HASH_SLOTS: usize = 1 << MAX_HASH_LOG;
+
+thread_local! {
+    static TABLE: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn compress_with(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    max_out: usize,
+    start: usize,
+    table: &mut [u32],
+) -> bool {
     let n = input.len();
     // Table slots hold position + 1, so 0 can mean "empty".
-    let hash_log = (usize::BITS - n.leading_zeros()).clamp(MIN_HASH_LOG, MAX_HASH_LOG);
-    let mut table = vec![0u32; 1 << hash_log];
+    // liblzf's IDX(): mixes the three bytes so that nearby values spread.
     let hash = |p: usize| -> usize {
         let v = u32::from(input[p]) << 16 | u32::from(input[p + 1]) << 8 | u32::from(input[p + 2]);
-        // Multiplicative hashing: the top bits of the product mix all 24.
-        (v.wrapping_mul(0x9E37_79B1) >> (32 - hash_log)) as usize
+        ((v >> (24 - MAX_HASH_LOG)).wrapping_sub(v.wrapping_mul(5)) as usize) & (HASH_SLOTS - 1)
     };
 
     let mut lit_start = 0; // pending literals are input[lit_start..ip]
@@ -127,15 +149,13 @@ pub fn compress(input: &[u8], out: &mut Vec<u8>, max_out: usize) -> bool {
         let h = hash(ip);
         let candidate = table[h] as usize;
         table[h] = (ip + 1) as u32;
-        if candidate != 0 {
+        // As liblzf: never a reference to the very first byte (`ref >
+        // in_data`), which keeps our streams byte-identical to Redis's.
+        if candidate > 1 && candidate <= ip {
             let r = candidate - 1;
             let dist = ip - r;
             if dist <= MAX_DISTANCE && input[r..r + 3] == input[ip..ip + 3] {
-                let limit = MAX_MATCH.min(n - ip);
-                let mut len = 3;
-                while len < limit && input[r + len] == input[ip + len] {
-                    len += 1;
-                }
+                let len = match_len(input, r, ip);
                 if !emit_literals(&input[lit_start..ip], out, start, max_out)
                     || !emit_match(len, dist, out, start, max_out)
                 {
@@ -161,6 +181,30 @@ pub fn compress(input: &[u8], out: &mut Vec<u8>, max_out: usize) -> bool {
         return false;
     }
     true
+}
+
+/// Length of the match at `ip` against `r` (both known to start with the
+/// same 3 bytes), measured exactly as liblzf measures it, so that our
+/// streams are byte-identical to Redis's: the limit is two bytes short of
+/// the input's end (`maxlen`), except that when `maxlen` is over 16,
+/// liblzf first compares 16 more bytes without looking at it.
+fn match_len(input: &[u8], r: usize, ip: usize) -> usize {
+    let maxlen = MAX_MATCH.min(input.len() - ip - 2);
+    let mut len = 3;
+    let eq = |len: usize| input[r + len] == input[ip + len];
+    if maxlen > 16 {
+        // In bounds: maxlen > 16 means ip + 18 < input.len().
+        while len < 19 && eq(len) {
+            len += 1;
+        }
+        if len < 19 {
+            return len;
+        }
+    }
+    while len < maxlen && eq(len) {
+        len += 1;
+    }
+    len
 }
 
 /// Appends `lits` as literal runs of at most 32 bytes each.
@@ -321,19 +365,26 @@ mod tests {
     }
 
     #[test]
-    fn abcabcabc_compresses_to_one_literal_run_and_one_overlapping_match() {
+    fn abcabcabc_compresses_as_liblzf_does_never_referencing_the_first_byte() {
+        // "abc" at 3 would match position 0, which liblzf never references:
+        // 'a' stays a literal, "bca" matches at distance 3, and the last
+        // two bytes are literals because a match stops two bytes short of
+        // the end. Redis stores exactly these bytes.
         assert_eq!(
             compressed(b"abcabcabc"),
-            [0x02, b'a', b'b', b'c', 0x80, 0x02]
+            [0x03, b'a', b'b', b'c', b'a', 0x20, 0x02, 0x01, b'b', b'c']
         );
     }
 
     #[test]
-    fn three_hundred_as_compress_to_eight_bytes() {
-        // One literal 'a', then a 264-byte match at distance 1 (long form,
-        // extra length byte 255), then the remaining 35 bytes the same way.
+    fn three_hundred_as_compress_to_the_same_twelve_bytes_as_liblzf() {
+        // Two literals, a 264-byte match at distance 1 (long form, extra
+        // length byte 255), a 32-byte one, then the last two bytes.
         let c = compressed(&[b'a'; 300]);
-        assert_eq!(c, [0x00, b'a', 0xE0, 0xFF, 0x00, 0xE0, 0x1A, 0x00]);
+        assert_eq!(
+            c,
+            [0x01, b'a', b'a', 0xE0, 0xFF, 0x00, 0xE0, 0x17, 0x00, 0x01, b'a', b'a']
+        );
         round_trip(&[b'a'; 300]);
     }
 

@@ -39,6 +39,7 @@ use std::path::{Path, PathBuf};
 
 use super::aof::aof_dir;
 use super::manifest::Manifest;
+use crate::event::EventLoop;
 use crate::server::{dispatch, Client, Server};
 
 /// Largest argument count and bulk length accepted in a file, as
@@ -217,7 +218,12 @@ fn is_rdb(path: &Path) -> bool {
 
 // ANCHOR: replay
 /// Replays one file into `srv` through a connectionless client.
-fn replay(srv: &mut Server, path: &Path, last: bool) -> Result<u64, String> {
+fn replay(
+    srv: &mut Server,
+    path: &Path,
+    last: bool,
+    mut el: Option<&mut EventLoop>,
+) -> Result<u64, String> {
     // A base written with aof-use-rdb-preamble (or an old single-file AOF
     // with a preamble) starts with an RDB image; commands may follow it.
     let mut start = 0;
@@ -244,6 +250,8 @@ fn replay(srv: &mut Server, path: &Path, last: bool) -> Result<u64, String> {
         start = stats.bytes;
     }
     let mut client = Client::new(u64::MAX, None, String::new(), String::new(), srv.now_ms);
+    let mut replayed = 0u64;
+    let mut last_serve = std::time::Instant::now();
     client.authenticated = true;
     let max_bulk = srv.config.proto_max_bulk_len;
     let (end, commands) = walk_file(path, start, max_bulk, |argv| {
@@ -256,6 +264,17 @@ fn replay(srv: &mut Server, path: &Path, last: bool) -> Result<u64, String> {
         }
         dispatch::execute(srv, &mut client, argv);
         client.out.clear();
+        // Every 1024 commands, let clients in (they get -LOADING).
+        replayed += 1;
+        if replayed.is_multiple_of(1024) {
+            if let Some(el) = el.as_deref_mut() {
+                if last_serve.elapsed().as_millis() >= 100 {
+                    last_serve = std::time::Instant::now();
+                    el.poll_immediately();
+                    el.run_once(srv);
+                }
+            }
+        }
         Ok(())
     })?;
     match end {
@@ -292,7 +311,7 @@ fn replay(srv: &mut Server, path: &Path, last: bool) -> Result<u64, String> {
 /// Start-up with `appendonly yes`: loads the manifest's files, or a legacy
 /// single file (upgrading it to the multi-part layout), or nothing.
 /// Returns whether anything was loaded.
-pub fn load(srv: &mut Server) -> Result<bool, String> {
+pub fn load(srv: &mut Server, mut el: Option<&mut EventLoop>) -> Result<bool, String> {
     let dir = aof_dir(srv);
     let manifest_path = dir.join(format!("{}.manifest", srv.config.appendfilename));
     let legacy = Path::new(&srv.config.dir).join(&srv.config.appendfilename);
@@ -319,7 +338,7 @@ pub fn load(srv: &mut Server) -> Result<bool, String> {
     let start = std::time::Instant::now();
     let mut result = Ok(());
     for (i, p) in files.iter().enumerate() {
-        match replay(srv, p, i + 1 == files.len()) {
+        match replay(srv, p, i + 1 == files.len(), el.as_deref_mut()) {
             Ok(n) => {
                 let kind = if i == 0 && manifest.base.is_some() {
                     "base"

@@ -49,6 +49,15 @@ pub fn execute(srv: &mut Server, c: &mut Client, argv: Vec<Vec<u8>>) -> bool {
         reject(srv, c, &resolved, "NOAUTH Authentication required.");
         return true;
     }
+    if srv.loading && c.conn.is_some() && !cmd.has(flag::LOADING) {
+        reject(
+            srv,
+            c,
+            &resolved,
+            "LOADING Redis is loading the dataset in memory",
+        );
+        return true;
+    }
     if c.has(flags::MULTI) && cmd.has(flag::NO_MULTI) {
         reject(
             srv,

@@ -217,7 +217,7 @@ fn memory(srv: &Server, out: &mut String) -> bool {
 
 fn persistence(srv: &Server, out: &mut String) -> bool {
     out.push_str("# Persistence\r\n");
-    field!(out, "loading", 0);
+    field!(out, "loading", u8::from(srv.loading));
     field!(out, "async_loading", 0);
     field!(out, "current_cow_peak", 0);
     let child_cow = srv.child.as_ref().map_or(0, |c| c.cow_bytes);

@@ -406,7 +406,7 @@ pub fn run(config: Config) -> i32 {
     // dataset loads, and "ready" is logged only once it has. With the AOF
     // on, it alone describes the dataset; otherwise the RDB file does.
     if srv.config.appendonly {
-        let loaded = crate::persist::aof_load::load(&mut srv)
+        let loaded = crate::persist::aof_load::load(&mut srv, Some(&mut el))
             .and_then(|_| crate::persist::aof::open_on_start(&mut srv).map_err(|e| e.to_string()));
         if let Err(msg) = loaded {
             crate::log!(
@@ -416,7 +416,7 @@ pub fn run(config: Config) -> i32 {
             );
             return 1;
         }
-    } else if rdb::load_at_startup(&mut srv).is_err() {
+    } else if rdb::load_at_startup(&mut srv, &mut el).is_err() {
         return 1;
     }
     srv.cron_timer = el.add_timer(1);

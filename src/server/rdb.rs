@@ -28,6 +28,7 @@
 
 use super::child::{self, ChildKind, Exit};
 use super::{unix_ms, Server};
+use crate::event::EventLoop;
 use crate::persist::rdb::{self, LoadObserver, LoadOptions, LoadStats, RdbError, SaveOptions};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -222,13 +223,39 @@ pub fn writes_refused(srv: &Server) -> Option<String> {
     None
 }
 
-/// Logs the AUX fields Redis logs, and progress on long loads.
-struct LoadLog {
+/// Logs the AUX fields Redis logs, and progress on long loads. At
+/// start-up it also keeps the server answering (`serve`).
+struct LoadLog<'a> {
     now_ms: u64,
     last_progress: Instant,
+    serve: Option<Serving<'a>>,
 }
 
-impl LoadObserver for LoadLog {
+/// The server and its event loop, for answering clients while loading.
+pub struct Serving<'a> {
+    pub srv: &'a mut Server,
+    pub el: &'a mut EventLoop,
+    pub last: Instant,
+}
+
+impl Serving<'_> {
+    // ANCHOR: serve_while_loading
+    /// Redis's processEventsWhileBlocked: at most every 100 ms during a
+    /// long load, one pass of the event loop without waiting, so clients
+    /// can connect and get `-LOADING` (or run the few commands flagged
+    /// `loading`, like INFO) instead of hanging.
+    pub fn tick(&mut self) {
+        if self.last.elapsed().as_millis() < 100 {
+            return;
+        }
+        self.last = Instant::now();
+        self.el.poll_immediately();
+        self.el.run_once(self.srv);
+    }
+    // ANCHOR_END: serve_while_loading
+}
+
+impl LoadObserver for LoadLog<'_> {
     fn aux(&mut self, _offset: u64, key: &[u8], value: &[u8]) {
         let text = String::from_utf8_lossy(value);
         match key {
@@ -253,6 +280,9 @@ impl LoadObserver for LoadLog {
     }
 
     fn progress(&mut self, keys: u64, offset: u64) {
+        if let Some(serve) = self.serve.as_mut() {
+            serve.tick();
+        }
         // Real Redis: serves -LOADING replies between chunks here
         // (processEventsWhileBlocked); we log every few seconds.
         if self.last_progress.elapsed().as_secs() >= 2 {
@@ -274,8 +304,14 @@ pub fn load(srv: &mut Server, opts: &LoadOptions) -> Result<LoadStats, RdbError>
     let mut log = LoadLog {
         now_ms: opts.now_ms,
         last_progress: Instant::now(),
+        serve: None,
     };
     let stats = rdb::load_file(&path, &mut srv.dbs, opts, &mut log)?;
+    log_loaded(&stats, start);
+    Ok(stats)
+}
+
+fn log_loaded(stats: &LoadStats, start: Instant) {
     if stats.empty_keys_skipped > 0 {
         crate::log!(
             Notice,
@@ -303,21 +339,47 @@ pub fn load(srv: &mut Server, opts: &LoadOptions) -> Result<LoadStats, RdbError>
         "DB loaded from disk: {:.3} seconds",
         start.elapsed().as_secs_f64()
     );
-    Ok(stats)
 }
 
 // ANCHOR: load_at_startup
 /// Start-up: loads `dir`/`dbfilename` if it exists (`Ok(None)` if not).
 /// A bad file stops the server (invariant 2): the caller exits with
 /// status 1 on `Err`, after the reason has been logged.
-pub fn load_at_startup(srv: &mut Server) -> Result<Option<LoadStats>, RdbError> {
+pub fn load_at_startup(
+    srv: &mut Server,
+    el: &mut EventLoop,
+) -> Result<Option<LoadStats>, RdbError> {
     let path = rdb_path(srv);
     if !path.exists() {
         return Ok(None);
     }
     let opts = load_options(srv);
-    match load(srv, &opts) {
-        Ok(stats) => Ok(Some(stats)),
+    // The file loads into databases of its own while the server's stay
+    // empty and answer clients with -LOADING; then the two swap.
+    let mut loaded: Vec<crate::db::Db> = (0..srv.dbs.len()).map(crate::db::Db::new).collect();
+    let start = Instant::now();
+    srv.loading = true;
+    let result = {
+        let mut log = LoadLog {
+            now_ms: opts.now_ms,
+            last_progress: Instant::now(),
+            serve: Some(Serving {
+                srv: &mut *srv,
+                el,
+                last: Instant::now(),
+            }),
+        };
+        rdb::load_file(&path, &mut loaded, &opts, &mut log)
+    };
+    srv.loading = false;
+    if result.is_ok() {
+        std::mem::swap(&mut srv.dbs, &mut loaded);
+    }
+    match result {
+        Ok(stats) => {
+            log_loaded(&stats, start);
+            Ok(Some(stats))
+        }
         Err(e) => {
             crate::log!(
                 Warning,

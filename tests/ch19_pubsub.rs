@@ -293,7 +293,9 @@ fn a_slow_subscriber_is_disconnected_by_the_output_limit_while_a_fast_one_goes_o
             "CONFIG",
             "SET",
             "client-output-buffer-limit",
-            "pubsub 1mb 0 0",
+            // Room for 64 messages of lag: a busy machine can deschedule
+            // the fast reader for a while, but the slow one never reads.
+            "pubsub 4mb 0 0",
         ]);
         slow.cmd(&["SUBSCRIBE", "feed"]);
         let (_, mut fast) = pair

@@ -123,10 +123,10 @@ impl Node {
                 let mut c = self.client();
                 let dir = c.cmd(&["CONFIG", "GET", "dir"]);
                 let ours = self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone());
-                if !flat(&dir)
+                if flat(&dir)
                     .get(1)
                     .map(PathBuf::from)
-                    .is_some_and(|d| d == ours)
+                    .is_none_or(|d| d != ours)
                 {
                     return false;
                 }

@@ -904,8 +904,13 @@ fn pop_generic(
             continue;
         };
         let popped = zset::pop(v, count, max);
+        let emptied = zset::len(v) == 0;
         ctx.modified(class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
-        delete_if_empty(ctx, key);
+        if emptied {
+            // Invariant 1, without looking the key up again.
+            ctx.db().remove(key);
+            ctx.notify(class::GENERIC, "del", key);
+        }
         let mut out = Vec::with_capacity(16 + popped.len() * 32);
         match (shape.emit_key, shape.nested) {
             (false, false) => write_array_header(&mut out, popped.len() * 2),

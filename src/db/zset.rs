@@ -800,6 +800,26 @@ pub fn pop(v: &mut Value, count: usize, max: bool) -> Vec<(Vec<u8>, f64)> {
     if take == 0 {
         return Vec::new();
     }
+    if let Value::ZsetSkip(z) = v {
+        // One descent: unlink the end of the list, and take each score
+        // from the dict entry that goes with it.
+        let members = if max {
+            z.list.delete_range_by_rank(n - take, n - 1)
+        } else {
+            z.list.delete_range_by_rank(0, take - 1)
+        };
+        let mut out: Vec<(Vec<u8>, f64)> = members
+            .into_iter()
+            .map(|m| {
+                let score = z.dict.remove(&m[..]).map_or(0.0, |(_, s)| s);
+                (m.to_vec(), score)
+            })
+            .collect();
+        if max {
+            out.reverse();
+        }
+        return out;
+    }
     let mut out = Vec::with_capacity(take);
     let start = if max { n - 1 } else { 0 };
     for_ranks(v, start, take, max, |m, s| out.push((m.to_vec(), s)));

@@ -191,6 +191,23 @@ fn format_double_into(d: f64, out: &mut StackText) {
         };
         return text.iter().for_each(|&b| out.push(b));
     }
+    // Fast path: a whole number below 10^15 prints as its integer digits
+    // under %.17g (no exponent, no trailing zeros), and scores are often
+    // whole. Zero is left to the general path, which keeps the sign of -0.
+    if d != 0.0 && d.fract() == 0.0 && d.abs() < 1e15 {
+        let mut buf = [0u8; 20];
+        let mut n = (d as i64).unsigned_abs();
+        let mut i = buf.len();
+        while n > 0 {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        if d < 0.0 {
+            out.push(b'-');
+        }
+        return buf[i..].iter().for_each(|&b| out.push(b));
+    }
     let Some(Digits {
         negative,
         digits,
@@ -711,6 +728,11 @@ mod tests {
             (0.5, "0.5"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
+            // Around the whole-number fast path's edge.
+            (999_999_999_999_999.0, "999999999999999"),
+            (-999_999_999_999_999.0, "-999999999999999"),
+            (1e15, "1000000000000000"),
+            (-42.0, "-42"),
         ];
         for &(d, want) in cases {
             assert_eq!(dbl(d), want, "formatting {d:e}");

@@ -84,6 +84,14 @@ pub fn expired(srv: &mut Server, db: usize, key: &[u8]) {
 // ANCHOR: after_call
 /// Called by `dispatch::call` after a handler ran: queues what it did.
 pub fn after_call(srv: &mut Server, db: usize, argv: &[Vec<u8>], dirty_before: u64) {
+    if !srv.aof.is_on() || srv.loading {
+        // Nobody to feed: skip the copies (the common case without AOF).
+        let p = &mut srv.pending;
+        p.replaced = false;
+        p.replacement.clear();
+        p.ops.clear();
+        return;
+    }
     let p = &mut srv.pending;
     if p.replaced {
         p.replaced = false;

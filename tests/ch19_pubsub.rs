@@ -646,3 +646,27 @@ fn sorted_set_commands_publish_redis_event_names() {
         &["__keyevent@0__:zadd z", "__keyevent@0__:zpopmin z"],
     );
 }
+
+#[test]
+fn read_lookups_that_miss_publish_keymiss() {
+    same_events(
+        "KEm",
+        &[
+            &["GET", "nokey"],
+            &["SET", "k", "v"],
+            &["GET", "k"],
+            &["MGET", "k", "nokey", "other"],
+            &["EXISTS", "nokey"],
+            &["TYPE", "nokey"],
+            &["HGET", "nohash", "f"],
+            &["LRANGE", "nolist", "0", "-1"],
+            &["SMEMBERS", "noset"],
+            &["ZSCORE", "nozset", "m"],
+            &["STRLEN", "nokey"],
+            &["DEL", "nokey"],
+            &["INCR", "counter"],
+            &["LPUSH", "newlist", "x"],
+        ],
+        &["__keyevent@0__:keymiss nokey"],
+    );
+}

@@ -623,6 +623,9 @@ fn bgsave_in_a_child_round_trips_every_type_and_encoding() {
     assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
     assert_eq!(info_field(&mut c, "rdb_saves"), "1");
     assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    // The child reported how much memory copy-on-write cost it.
+    let cow: u64 = info_field(&mut c, "rdb_last_cow_size").parse().unwrap_or(0);
+    assert!(cow > 0, "rdb_last_cow_size {cow}");
     assert!(server
         .log_contents()
         .contains("Background saving terminated with success"));

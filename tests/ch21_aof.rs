@@ -781,3 +781,36 @@ fn clients_get_loading_errors_while_a_large_aof_loads() {
         eprintln!("note: the AOF loaded before a client could ask");
     }
 }
+
+#[test]
+fn the_aof_rewrites_itself_when_it_doubles_past_the_minimum_size() {
+    let dir = fresh_temp_dir();
+    let node = Node::start(&dir, &["--appendonly", "yes"]);
+    let mut c = node.client();
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "auto-aof-rewrite-min-size", "4kb"]),
+        RespValue::ok()
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "auto-aof-rewrite-percentage", "100"]),
+        RespValue::ok()
+    );
+    // Many overwrites of one key: the log grows, the dataset does not.
+    for i in 0..400 {
+        c.cmd(&["SET", "k", &format!("value-{i}")]);
+    }
+    wait_rewrite_done(&mut c, "1");
+    assert!(node
+        .log()
+        .contains("Starting automatic rewriting of AOF on"));
+    let size: u64 = info_field(&mut c, "aof_current_size")
+        .parse()
+        .unwrap_or(u64::MAX);
+    assert!(size < 4096, "the rewrite compacted the log: {size} bytes");
+    node.shutdown();
+    let node = Node::start(&dir, &["--appendonly", "yes"]);
+    assert_eq!(
+        node.client().cmd(&["GET", "k"]),
+        RespValue::bulk("value-399")
+    );
+}

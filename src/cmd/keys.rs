@@ -199,13 +199,16 @@ fn exists(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.srv.now_ms;
     let db = ctx.db();
     // Repeated keys count repeatedly, as in Redis.
-    let n = argv[1..].iter().filter(|k| db.exists(k, now)).count();
+    let n = argv[1..]
+        .iter()
+        .filter(|k| db.lookup_read_notouch(k, now).is_some())
+        .count();
     Reply::Integer(n as i64)
 }
 
 fn type_cmd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.srv.now_ms;
-    match ctx.db().peek(&argv[1], now) {
+    match ctx.db().lookup_read_notouch(&argv[1], now) {
         Some(o) => Reply::simple(o.obj_type().name()),
         None => Reply::simple("none"),
     }
@@ -631,7 +634,7 @@ fn pexpireat(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(i64, i64) -> i64) -> Reply {
     let now = ctx.srv.now_ms;
     let db = ctx.db();
-    if db.peek(key, now).is_none() {
+    if db.lookup_read_notouch(key, now).is_none() {
         return Reply::Integer(-2);
     }
     match db.get_expire(key) {

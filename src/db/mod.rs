@@ -29,7 +29,9 @@
 //!    `clear` do it themselves; a command that edits a value in place
 //!    calls `touch`.
 //! 6. While `track_new` is on (keyspace events of class `n`), every key
-//!    creation is pushed to `created`, in order.
+//!    creation is pushed to `created`, in order; while `track_miss` is on
+//!    (class `m`), every read lookup that finds nothing is pushed to
+//!    `missed`.
 //!
 //! Not here: argument parsing and replies (`cmd/`), the active expiry
 //! algorithm (`expire.rs`), what a dirty watcher or a created key leads to
@@ -75,6 +77,10 @@ pub struct Db {
     /// (invariant 6): the `new` keyspace event.
     pub created: Vec<Key>,
     pub track_new: bool,
+    /// Keys a read lookup did not find, while `track_miss` (keyspace
+    /// events of class `m`): the `keymiss` event (invariant 6).
+    pub missed: Vec<Key>,
+    pub track_miss: bool,
     rng: XorShift64Star,
 }
 
@@ -114,6 +120,8 @@ impl Db {
             dirty_watchers: Vec::new(),
             created: Vec::new(),
             track_new: false,
+            missed: Vec::new(),
+            track_miss: false,
             rng: XorShift64Star::new(0x9E37_79B9_7F4A_7C15 ^ id as u64),
         }
     }
@@ -139,6 +147,9 @@ impl Db {
             }
             None => {
                 self.misses += 1;
+                if self.track_miss {
+                    self.missed.push(Key::new(key));
+                }
                 None
             }
         }
@@ -161,7 +172,27 @@ impl Db {
         self.keys.contains_key(key)
     }
 
-    /// Read access without touching the LRU field (OBJECT, TYPE, TTL).
+    /// A read lookup that leaves the LRU field alone (EXISTS, TYPE, TTL):
+    /// counts a hit or a miss like `lookup_read`, and a miss is a
+    /// `keymiss` event (Redis's LOOKUP_NOTOUCH).
+    pub fn lookup_read_notouch(&mut self, key: &[u8], now_ms: u64) -> Option<&RObj> {
+        self.expire_if_needed(key, now_ms);
+        match self.keys.get(key) {
+            Some(o) => {
+                self.hits += 1;
+                Some(o)
+            }
+            None => {
+                self.misses += 1;
+                if self.track_miss {
+                    self.missed.push(Key::new(key));
+                }
+                None
+            }
+        }
+    }
+
+    /// Read access without touching the LRU field or the statistics.
     pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<&RObj> {
         self.expire_if_needed(key, now_ms);
         self.keys.get(key)

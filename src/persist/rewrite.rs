@@ -69,6 +69,7 @@ fn emit_batched(
 /// Writes every db of `dbs` as commands (invariants 1 and 2).
 pub fn write_commands(w: &mut impl Write, dbs: &[Db], now_ms: u64) -> io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
+    let mut written = 0u64;
     for (dbi, db) in dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -81,6 +82,10 @@ pub fn write_commands(w: &mut impl Write, dbs: &[Db], now_ms: u64) -> io::Result
                 continue; // invariant 2
             }
             write_value(w, &mut buf, key, &obj.value)?;
+            written += 1;
+            if written.is_multiple_of(1024) {
+                crate::server::child::report_progress();
+            }
             if let Some(t) = expire {
                 emit(w, &mut buf, &[b"PEXPIREAT", key, t.to_string().as_bytes()])?;
             }
@@ -137,6 +142,7 @@ fn write_value(w: &mut impl Write, buf: &mut Vec<u8>, key: &[u8], v: &Value) -> 
 pub fn write_rdb_preamble(w: &mut impl Write, srv: &Server) -> io::Result<()> {
     let mut opts = crate::server::rdb::save_options(srv);
     opts.aof_base = true;
+    opts.progress = Some(crate::server::child::report_progress);
     crate::persist::rdb::save_dbs(w, &srv.dbs, &opts).map(|_| ())
 }
 

@@ -27,6 +27,7 @@
 //! Not here: what the children write (`persist/`).
 
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 use super::Server;
 use crate::ds::dict::{set_resize_policy, ResizePolicy};
@@ -89,6 +90,29 @@ pub fn private_dirty_bytes() -> u64 {
         * 1024
 }
 
+/// In a child: the pipe to the parent (-1 in the parent), and when the
+/// child last reported.
+static REPORT_FD: AtomicI32 = AtomicI32::new(-1);
+static LAST_REPORT_MS: AtomicU64 = AtomicU64::new(0);
+
+// ANCHOR: report_progress
+/// Called by the writers every so many keys: in a forked child, at most
+/// once a second, sends the copy-on-write size so far, which the parent
+/// shows as `current_cow_size` while the child runs. A no-op elsewhere.
+pub fn report_progress() {
+    let fd = REPORT_FD.load(Ordering::Relaxed);
+    if fd < 0 {
+        return;
+    }
+    let now = super::unix_ms();
+    if now.saturating_sub(LAST_REPORT_MS.load(Ordering::Relaxed)) < 1000 {
+        return;
+    }
+    LAST_REPORT_MS.store(now, Ordering::Relaxed);
+    report_cow(fd);
+}
+// ANCHOR_END: report_progress
+
 /// Called in a child to tell the parent its copy-on-write size.
 fn report_cow(fd: RawFd) {
     let msg = format!("{}\n", private_dirty_bytes());
@@ -140,6 +164,8 @@ pub fn fork_child(
                 libc::close(l.fd());
             }
         }
+        REPORT_FD.store(write_fd, Ordering::Relaxed);
+        LAST_REPORT_MS.store(super::unix_ms(), Ordering::Relaxed);
         let ok = body(srv);
         report_cow(write_fd);
         // SAFETY: _exit ends the process immediately, which is the point.

@@ -95,11 +95,12 @@ pub fn drain_db_events(srv: &mut Server) {
     for dbi in 0..srv.dbs.len() {
         let db = &mut srv.dbs[dbi];
         any_dirty |= !db.dirty_watchers.is_empty();
-        if db.expired.is_empty() && db.created.is_empty() {
+        if db.expired.is_empty() && db.created.is_empty() && db.missed.is_empty() {
             continue;
         }
         let expired = std::mem::take(&mut db.expired);
         let created = std::mem::take(&mut db.created);
+        let missed = std::mem::take(&mut db.missed);
         srv.stats.expired_keys += expired.len() as u64; // invariant 3
         srv.dirty += expired.len() as u64;
         for key in &expired {
@@ -115,6 +116,11 @@ pub fn drain_db_events(srv: &mut Server) {
                 publish_event(srv, flags, "new", key.as_bytes(), dbi);
             }
         }
+        if flags & class::KEY_MISS != 0 {
+            for key in &missed {
+                publish_event(srv, flags, "keymiss", key.as_bytes(), dbi);
+            }
+        }
     }
     // Publishing cannot touch keys, so the dirty lists seen above are
     // complete: one pass over the dbs per command when nothing happened.
@@ -128,10 +134,15 @@ pub fn drain_db_events(srv: &mut Server) {
 /// CONFIG SET), so key creation costs nothing while nobody listens.
 pub fn sync_track_new(srv: &mut Server) {
     let on = srv.config.notify_keyspace_events & class::NEW != 0;
+    let miss = srv.config.notify_keyspace_events & class::KEY_MISS != 0;
     for db in srv.dbs.iter_mut() {
         db.track_new = on;
         if !on {
             db.created.clear();
+        }
+        db.track_miss = miss;
+        if !miss {
+            db.missed.clear();
         }
     }
 }

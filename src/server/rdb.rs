@@ -109,7 +109,8 @@ impl Default for BgsaveState {
 /// Redis's rdbSaveBackground: a child writes `temp-<pid>.rdb`, fsyncs it
 /// and renames it over `dbfilename`, while this process goes on serving.
 pub fn bgsave(srv: &mut Server) -> Result<i32, String> {
-    let opts = save_options(srv);
+    let mut opts = save_options(srv);
+    opts.progress = Some(child::report_progress);
     let path = rdb_path(srv);
     srv.bgsave.last_try_unix = unix_ms() / 1000;
     let pid = child::fork_child(srv, ChildKind::Rdb, move |srv| {
@@ -374,6 +375,9 @@ pub fn load_at_startup(
     srv.loading = false;
     if result.is_ok() {
         std::mem::swap(&mut srv.dbs, &mut loaded);
+        // The loaded databases were made here: give them the server's
+        // keyspace-event tracking.
+        super::notify::sync_track_new(srv);
     }
     match result {
         Ok(stats) => {

@@ -146,6 +146,9 @@ pub struct SaveOptions {
     /// With an LRU `maxmemory-policy`, the current LRU clock: each key then
     /// gets an IDLE opcode, as Redis writes it.
     pub lru_clock: Option<u32>,
+    /// Called every 1024 keys: a forked child reports its progress (its
+    /// copy-on-write size) from here.
+    pub progress: Option<fn()>,
 }
 
 impl SaveOptions {
@@ -160,6 +163,7 @@ impl SaveOptions {
             compression: c.rdbcompression,
             checksum: c.rdbchecksum,
             lru_clock: lru.then(|| save::lru_clock_now(now_ms)),
+            progress: None,
         }
     }
 }

@@ -345,6 +345,11 @@ pub fn write_db<W: Write>(w: &mut Writer<W>, db: &Db, opts: &SaveOptions) -> io:
         w.write_string(key.as_bytes())?;
         write_object(w, &obj.value)?;
         n += 1;
+        if n.is_multiple_of(1024) {
+            if let Some(progress) = opts.progress {
+                progress();
+            }
+        }
     }
     Ok(n)
 }

@@ -331,7 +331,7 @@ pub fn write_db<W: Write>(w: &mut Writer<W>, db: &Db, opts: &SaveOptions) -> io:
     w.byte(OPCODE_RESIZEDB)?;
     w.write_len(db.keys.len() as u64)?;
     w.write_len(db.expires.len() as u64)?;
-    let mut n = 0;
+    let mut n: u64 = 0;
     for (key, obj) in db.keys.iter() {
         if let Some(when) = db.get_expire(key.as_bytes()) {
             w.byte(OPCODE_EXPIRETIME_MS)?;

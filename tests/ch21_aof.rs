@@ -814,3 +814,30 @@ fn the_aof_rewrites_itself_when_it_doubles_past_the_minimum_size() {
         RespValue::bulk("value-399")
     );
 }
+
+#[test]
+fn a_transaction_reaches_the_file_as_one_multi_exec_block() {
+    let dir = fresh_temp_dir();
+    let node = Node::start(&dir, &["--appendonly", "yes"]);
+    let mut c = node.client();
+    c.cmd(&["MULTI"]);
+    c.cmd(&["SET", "a", "1"]);
+    c.cmd(&["GET", "a"]);
+    c.cmd(&["INCR", "b"]);
+    c.cmd(&["EXEC"]);
+    // A transaction with a single write is just that write.
+    c.cmd(&["MULTI"]);
+    c.cmd(&["SET", "c", "1"]);
+    c.cmd(&["EXEC"]);
+    node.shutdown();
+    let text = String::from_utf8_lossy(
+        &std::fs::read(dir.join("appendonlydir/appendonly.aof.1.incr.aof")).unwrap(),
+    )
+    .replace("\r\n", " ");
+    assert!(
+        text.contains(
+            "*1 $5 MULTI *3 $3 SET $1 a $1 1 *2 $4 INCR $1 b *1 $4 EXEC *3 $3 SET $1 c $1 1"
+        ),
+        "{text}"
+    );
+}

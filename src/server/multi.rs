@@ -152,6 +152,8 @@ pub fn exec(ctx: &mut Ctx) -> Reply {
     }
     srv.pending.in_exec = false;
     super::propagate::flush(srv);
+    // The block went out above; EXEC itself is not a write to record.
+    srv.pending.replaced = true;
     if !denied_before {
         c.flags &= !flags::DENY_BLOCKING;
     }

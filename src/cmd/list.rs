@@ -354,8 +354,8 @@ fn llen(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 // ---------------------------------------------------------------------------
 
 /// Redis's range normalisation: negative from the end, clamped; None for
-/// an empty range.
-fn normalise_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+/// an empty range. Shared by LRANGE/LTRIM and the sorted sets' rank ranges.
+pub fn normalise_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     let len = len as i64;
     let mut s = if start < 0 { len + start } else { start };
     let mut e = if end < 0 { len + end } else { end };

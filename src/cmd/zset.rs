@@ -18,6 +18,7 @@
 //! Not here: the encodings (`db/zset.rs`), blocking (`server/blocking.rs`).
 
 use super::flag::*;
+use super::list::normalise_range;
 use super::string::ERR_WRONGTYPE;
 use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{self, ObjType, RObj, Value};
@@ -642,24 +643,6 @@ fn parse_range(
 }
 // ANCHOR_END: zrange_parse
 
-/// Clamps a rank range as Redis does (negative from the end); None when
-/// empty. The result is inclusive, ascending, within `len`.
-fn clamp_ranks(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let n = len as i64;
-    let mut s = if start < 0 { n + start } else { start };
-    let mut e = if end < 0 { n + end } else { end };
-    if s < 0 {
-        s = 0;
-    }
-    if s > e || s >= n {
-        return None;
-    }
-    if e >= n {
-        e = n - 1;
-    }
-    Some((s as usize, e as usize))
-}
-
 // ANCHOR: zrange_select
 /// Which elements a request selects: (first rank to visit, how many,
 /// walking down when reversed), ranks ascending from the lowest score.
@@ -667,7 +650,7 @@ fn select(v: &Value, req: &RangeRequest) -> (usize, usize) {
     let n = zset::len(v);
     let bounds = match &req.range {
         Range::Rank(s, e) => {
-            return match clamp_ranks(*s, *e, n) {
+            return match normalise_range(*s, *e, n) {
                 // ZREVRANGE 0 1 means the two highest: ranks count from the top.
                 Some((s, e)) if req.rev => (n - 1 - s, e - s + 1),
                 Some((s, e)) => (s, e - s + 1),
@@ -841,7 +824,7 @@ fn zremrange_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by: RangeBy) -> Reply {
     let removed = match write_existing(ctx, key) {
         Ok(Some(v)) => {
             let ranks = match &range {
-                Range::Rank(s, e) => clamp_ranks(*s, *e, zset::len(v)),
+                Range::Rank(s, e) => normalise_range(*s, *e, zset::len(v)),
                 Range::Score(r) => zset::score_ranks(v, r),
                 Range::Lex(r) => zset::lex_ranks(v, r),
             };
@@ -1493,15 +1476,6 @@ fn zdiffstore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rank_ranges_clamp_like_redis() {
-        assert_eq!(clamp_ranks(0, -1, 3), Some((0, 2)));
-        assert_eq!(clamp_ranks(-100, 100, 3), Some((0, 2)));
-        assert_eq!(clamp_ranks(2, 1, 3), None);
-        assert_eq!(clamp_ranks(3, 5, 3), None);
-        assert_eq!(clamp_ranks(0, 0, 0), None);
-    }
 
     #[test]
     fn nan_sums_become_zero_as_in_redis() {

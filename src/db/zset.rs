@@ -557,32 +557,43 @@ pub enum RangeRef<'r> {
 }
 // ANCHOR_END: skip_range
 
+/// Walks a listpack set in order and returns the ranks of the first and
+/// last pair `inside` accepts, stopping at the first pair `past` says is
+/// beyond the range (the pairs are sorted, so nothing after can be in).
+fn lp_range_ranks(
+    bytes: &Sds,
+    past: impl Fn(&[u8], f64) -> bool,
+    inside: impl Fn(&[u8], f64) -> bool,
+) -> Option<(usize, usize)> {
+    let lp = open(bytes);
+    let (mut first, mut last) = (None, None);
+    let mut buf = Vec::new();
+    let mut pos = lp.first();
+    let mut rank = 0;
+    while let Some(m) = pos {
+        let Some(sp) = lp.next(m) else { break };
+        let mv = lp.get(m);
+        let (member, score) = (lp_member(&mv, &mut buf), lp_score(lp.get(sp)));
+        if past(member, score) {
+            break;
+        }
+        if inside(member, score) {
+            first.get_or_insert(rank);
+            last = Some(rank);
+        }
+        rank += 1;
+        pos = lp.next(sp);
+    }
+    Some((first?, last?))
+}
+
 /// Ascending ranks of the first and last member with a score in `r`.
 pub fn score_ranks(v: &Value, r: &ScoreRange) -> Option<(usize, usize)> {
     if r.is_empty() {
         return None;
     }
     match v {
-        Value::ZsetLp(bytes) => {
-            let lp = open(bytes);
-            let (mut first, mut last) = (None, None);
-            let mut pos = lp.first();
-            let mut rank = 0;
-            while let Some(m) = pos {
-                let Some(sp) = lp.next(m) else { break };
-                let s = lp_score(lp.get(sp));
-                if !r.lte_max(s) {
-                    break;
-                }
-                if r.gte_min(s) {
-                    first.get_or_insert(rank);
-                    last = Some(rank);
-                }
-                rank += 1;
-                pos = lp.next(sp);
-            }
-            Some((first?, last?))
-        }
+        Value::ZsetLp(bytes) => lp_range_ranks(bytes, |_, s| !r.lte_max(s), |_, s| r.gte_min(s)),
         Value::ZsetSkip(z) => {
             let first = z
                 .list
@@ -603,28 +614,7 @@ pub fn lex_ranks(v: &Value, r: &LexRange) -> Option<(usize, usize)> {
         return None;
     }
     match v {
-        Value::ZsetLp(bytes) => {
-            let lp = open(bytes);
-            let (mut first, mut last) = (None, None);
-            let mut buf = Vec::new();
-            let mut pos = lp.first();
-            let mut rank = 0;
-            while let Some(m) = pos {
-                let Some(sp) = lp.next(m) else { break };
-                let mv = lp.get(m);
-                let member = lp_member(&mv, &mut buf);
-                if !r.lte_max(member) {
-                    break;
-                }
-                if r.gte_min(member) {
-                    first.get_or_insert(rank);
-                    last = Some(rank);
-                }
-                rank += 1;
-                pos = lp.next(sp);
-            }
-            Some((first?, last?))
-        }
+        Value::ZsetLp(bytes) => lp_range_ranks(bytes, |m, _| !r.lte_max(m), |m, _| r.gte_min(m)),
         Value::ZsetSkip(z) => {
             let first = z.list.first_in_lex_range(&r.min, &r.max)?;
             let last = z.list.last_in_lex_range(&r.min, &r.max)?;

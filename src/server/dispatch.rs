@@ -8,11 +8,12 @@
 //! handler and its bookkeeping, also used by EXEC for each queued command.
 //!
 //! ```text
-//!   lookup ─► subcommand ─► arity ─► auth ─► no-multi ─► subscribed ─► pause
-//!   (unknown)  (unknown      (wrong    (NOAUTH) (not in    (RESP2 only  (held)
-//!               subcommand)   number)           MULTI)     (P|S)SUB..)
-//!      ─► in MULTI? queue, +QUEUED
-//!      ─► call: handler ─► db events ─► stats, slowlog ─► monitor feed ─► reply
+//!   lookup ─► subcommand ─► arity ─► auth ─► loading ─► no-multi ─► subscribed
+//!   (unknown)  (unknown      (wrong    (NOAUTH) (LOADING) (not in    (RESP2 only
+//!               subcommand)   number)                     MULTI)     (P|S)SUB..)
+//!      ─► misconf ─► pause ─► in MULTI? queue, +QUEUED
+//!         (MISCONF)  (held)
+//!      ─► call: handler ─► db events ─► propagate ─► stats, slowlog ─► monitor ─► reply
 //! ```
 //!
 //! Every refusal before the queue step also marks a transaction being

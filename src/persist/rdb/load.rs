@@ -389,12 +389,16 @@ fn check_zset_listpack<R: Read>(inp: &Input<R>, lp: &Listpack) -> Result<(), Rdb
 }
 
 fn hash_listpack_to_table(lp: &Listpack) -> Value {
+    Value::HashTable(Box::new(hash_listpack_to_dict(lp)))
+}
+
+fn hash_listpack_to_dict(lp: &Listpack) -> Dict<Sds, Sds> {
     let mut d: Dict<Sds, Sds> = Dict::with_capacity(lp.len() / 2);
     let mut it = lp.iter();
     while let (Some(f), Some(v)) = (it.next(), it.next()) {
         d.insert(Sds::from_vec(f.to_vec()), Sds::from_vec(v.to_vec()));
     }
-    Value::HashTable(Box::new(d))
+    d
 }
 
 /// A validated hash listpack, converted if it has more entries than
@@ -603,10 +607,7 @@ pub fn read_object<R: Read>(
                         || v.len() > opts.hash_max_listpack_value
                         || lp.bytes_len() + f.len() + v.len() > listpack::SAFETY_LIMIT)
                 {
-                    let Value::HashTable(d) = hash_listpack_to_table(&lp) else {
-                        unreachable!("hash_listpack_to_table returns a table")
-                    };
-                    table = Some(*d);
+                    table = Some(hash_listpack_to_dict(&lp));
                     fields = HashSet::new();
                 }
                 match &mut table {

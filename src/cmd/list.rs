@@ -630,18 +630,25 @@ fn rpoplpush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
 }
 
-/// Parses `numkeys key... LEFT|RIGHT [COUNT n]` starting at argv[at].
-fn parse_mpop(argv: &[Vec<u8>], at: usize) -> Result<(Vec<Vec<u8>>, End, usize), Reply> {
+/// `numkeys key... WHERE [COUNT n]` from argv[at], shared by LMPOP/BLMPOP
+/// (`LEFT|RIGHT`) and ZMPOP/BZMPOP (`MIN|MAX`): (keys, where, count). As
+/// Redis, a numkeys or count that is not a positive integer gets the
+/// "should be greater than 0" error, whatever it is.
+pub fn parse_mpop<W>(
+    argv: &[Vec<u8>],
+    at: usize,
+    parse_where: impl Fn(&[u8]) -> Option<W>,
+) -> Result<(Vec<Vec<u8>>, W, usize), Reply> {
     let numkeys = match parse_i64(&argv[at]) {
         Some(n) if n > 0 => n as usize,
         _ => return Err(Reply::error("ERR numkeys should be greater than 0")),
     };
-    let keys_end = at + 1 + numkeys;
+    let keys_end = at.saturating_add(1).saturating_add(numkeys);
     if keys_end >= argv.len() {
         return Err(Reply::error(ERR_SYNTAX));
     }
     let keys = argv[at + 1..keys_end].to_vec();
-    let end = parse_end(&argv[keys_end]).ok_or_else(|| Reply::error(ERR_SYNTAX))?;
+    let place = parse_where(&argv[keys_end]).ok_or_else(|| Reply::error(ERR_SYNTAX))?;
     let mut count = 1;
     let mut i = keys_end + 1;
     let mut seen_count = false;
@@ -657,7 +664,7 @@ fn parse_mpop(argv: &[Vec<u8>], at: usize) -> Result<(Vec<Vec<u8>>, End, usize),
             return Err(Reply::error(ERR_SYNTAX));
         }
     }
-    Ok((keys, end, count))
+    Ok((keys, place, count))
 }
 
 /// Pops up to `count` from the first non-empty list of `keys`:
@@ -685,7 +692,7 @@ fn mpop(ctx: &mut Ctx, keys: &[Vec<u8>], end: End, count: usize) -> Result<Optio
 }
 
 fn lmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let (keys, end, count) = match parse_mpop(argv, 1) {
+    let (keys, end, count) = match parse_mpop(argv, 1, parse_end) {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -805,7 +812,7 @@ fn blmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(d) => d,
         Err(e) => return e,
     };
-    let (keys, end, count) = match parse_mpop(argv, 2) {
+    let (keys, end, count) = match parse_mpop(argv, 2, parse_end) {
         Ok(p) => p,
         Err(e) => return e,
     };

@@ -18,7 +18,7 @@
 //! Not here: the encodings (`db/zset.rs`), blocking (`server/blocking.rs`).
 
 use super::flag::*;
-use super::list::normalise_range;
+use super::list::{normalise_range, parse_mpop};
 use super::string::ERR_WRONGTYPE;
 use super::{acl, eq_ic, parse_i64, Command, ERR_NOT_INTEGER, ERR_SYNTAX};
 use crate::db::object::{self, ObjType, RObj, Value};
@@ -959,39 +959,15 @@ fn zpopmax(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     zpop_command(ctx, argv, true)
 }
 
-/// `numkeys key... MIN|MAX [COUNT n]` from argv[at]: (keys, max, count).
-fn parse_mpop(argv: &[Vec<u8>], at: usize) -> Result<(Vec<Vec<u8>>, bool, usize), Reply> {
-    let numkeys = match parse_i64(&argv[at]) {
-        Some(n) if n > 0 => n as usize,
-        Some(_) => return Err(Reply::error("ERR numkeys should be greater than 0")),
-        None => return Err(Reply::error(ERR_NOT_INTEGER)),
-    };
-    let where_at = at.saturating_add(numkeys).saturating_add(1);
-    if where_at >= argv.len() {
-        return Err(Reply::error(ERR_SYNTAX));
-    }
-    let max = if eq_ic(&argv[where_at], "min") {
-        false
-    } else if eq_ic(&argv[where_at], "max") {
-        true
+/// MIN or MAX, as ZMPOP takes it: true for MAX.
+fn parse_min_max(arg: &[u8]) -> Option<bool> {
+    if eq_ic(arg, "min") {
+        Some(false)
+    } else if eq_ic(arg, "max") {
+        Some(true)
     } else {
-        return Err(Reply::error(ERR_SYNTAX));
-    };
-    let mut count = None;
-    let mut j = where_at + 1;
-    while j < argv.len() {
-        if count.is_none() && eq_ic(&argv[j], "count") && j + 1 < argv.len() {
-            count = match parse_i64(&argv[j + 1]) {
-                Some(n) if n > 0 => Some(n as usize),
-                Some(_) => return Err(Reply::error("ERR count should be greater than 0")),
-                None => return Err(Reply::error(ERR_NOT_INTEGER)),
-            };
-            j += 2;
-        } else {
-            return Err(Reply::error(ERR_SYNTAX));
-        }
+        None
     }
-    Ok((argv[at + 1..where_at].to_vec(), max, count.unwrap_or(1)))
 }
 
 /// A blocking pop that popped is propagated as the plain ZPOPMIN/ZPOPMAX
@@ -1008,7 +984,7 @@ const MPOP_SHAPE: PopShape = PopShape {
 };
 
 fn zmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let (keys, max, count) = match parse_mpop(argv, 1) {
+    let (keys, max, count) = match parse_mpop(argv, 1, parse_min_max) {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -1068,7 +1044,7 @@ fn bzmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(d) => d,
         Err(e) => return e,
     };
-    let (keys, max, count) = match parse_mpop(argv, 2) {
+    let (keys, max, count) = match parse_mpop(argv, 2, parse_min_max) {
         Ok(p) => p,
         Err(e) => return e,
     };

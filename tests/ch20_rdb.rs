@@ -8,7 +8,7 @@
 mod common;
 
 use common::diff::{same, Pair, RedisServer};
-use common::{fresh_temp_dir, Client, RespValue, Server};
+use common::{fresh_temp_dir, persistence_field, Client, RespValue, Server};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -585,25 +585,15 @@ fn dump_from_one_server_restores_into_the_other_both_ways() {
 // BGSAVE: fork, save points, failures
 // ---------------------------------------------------------------------------
 
-fn info_field(c: &mut Client, field: &str) -> String {
-    let info = c.cmd(&["INFO", "persistence"]);
-    let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or("")
-        .trim()
-        .to_string()
-}
-
 /// Polls INFO until `field` reads `want` (a child to finish, a save point
 /// to fire).
 fn wait_for_field(c: &mut Client, field: &str, want: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while info_field(c, field) != want {
+    while persistence_field(c, field) != want {
         assert!(
             std::time::Instant::now() < deadline,
             "{field} never became {want} (is {})",
-            info_field(c, field)
+            persistence_field(c, field)
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -620,11 +610,16 @@ fn bgsave_in_a_child_round_trips_every_type_and_encoding() {
         RespValue::simple("Background saving started")
     );
     wait_for_field(&mut c, "rdb_bgsave_in_progress", "0");
-    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
-    assert_eq!(info_field(&mut c, "rdb_saves"), "1");
-    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert_eq!(persistence_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(persistence_field(&mut c, "rdb_saves"), "1");
+    assert_eq!(
+        persistence_field(&mut c, "rdb_changes_since_last_save"),
+        "0"
+    );
     // The child reported how much memory copy-on-write cost it.
-    let cow: u64 = info_field(&mut c, "rdb_last_cow_size").parse().unwrap_or(0);
+    let cow: u64 = persistence_field(&mut c, "rdb_last_cow_size")
+        .parse()
+        .unwrap_or(0);
     assert!(cow > 0, "rdb_last_cow_size {cow}");
     assert!(server
         .log_contents()
@@ -659,7 +654,7 @@ fn bgsave_replies_follow_redis_while_a_child_runs() {
     );
     let second = c.cmd(&["BGSAVE"]);
     let save = c.cmd(&["SAVE"]);
-    if info_field(&mut c, "rdb_bgsave_in_progress") == "1" || second.is_error() {
+    if persistence_field(&mut c, "rdb_bgsave_in_progress") == "1" || second.is_error() {
         assert_eq!(
             second,
             RespValue::error("ERR Background save already in progress")

@@ -20,7 +20,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{fresh_temp_dir, redis_tools_available, require_tool, Client, RespValue};
+use common::{
+    free_port, fresh_temp_dir, persistence_field, redis_tools_available, require_tool, Client,
+    RespValue,
+};
 
 /// Sends one command on a fresh connection and reads its reply; None on
 /// any connection error or timeout.
@@ -49,13 +52,6 @@ struct Node {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 impl Node {
@@ -206,20 +202,10 @@ impl Drop for Node {
     }
 }
 
-fn info_field(c: &mut Client, field: &str) -> String {
-    let info = c.cmd(&["INFO", "persistence"]);
-    let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or("")
-        .trim()
-        .to_string()
-}
-
 fn wait_rewrite_done(c: &mut Client, rewrites: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !(info_field(c, "aof_rewrite_in_progress") == "0"
-        && info_field(c, "aof_rewrites") == rewrites)
+    while !(persistence_field(c, "aof_rewrite_in_progress") == "0"
+        && persistence_field(c, "aof_rewrites") == rewrites)
     {
         assert!(Instant::now() < deadline, "rewrite did not finish");
         thread::sleep(Duration::from_millis(20));
@@ -678,11 +664,11 @@ fn aof_files_and_fields_show_in_info() {
     let dir = fresh_temp_dir();
     let node = Node::start(&dir, &["--appendonly", "yes"]);
     let mut c = node.client();
-    assert_eq!(info_field(&mut c, "aof_enabled"), "1");
+    assert_eq!(persistence_field(&mut c, "aof_enabled"), "1");
     c.cmd(&["SET", "a", "1"]);
     thread::sleep(Duration::from_millis(50));
     assert!(
-        info_field(&mut c, "aof_current_size")
+        persistence_field(&mut c, "aof_current_size")
             .parse::<u64>()
             .unwrap_or(0)
             > 0
@@ -691,7 +677,7 @@ fn aof_files_and_fields_show_in_info() {
         c.cmd(&["CONFIG", "SET", "appendonly", "no"]),
         RespValue::ok()
     );
-    assert_eq!(info_field(&mut c, "aof_enabled"), "0");
+    assert_eq!(persistence_field(&mut c, "aof_enabled"), "0");
 }
 
 #[test]
@@ -823,7 +809,7 @@ fn the_aof_rewrites_itself_when_it_doubles_past_the_minimum_size() {
     assert!(node
         .log()
         .contains("Starting automatic rewriting of AOF on"));
-    let size: u64 = info_field(&mut c, "aof_current_size")
+    let size: u64 = persistence_field(&mut c, "aof_current_size")
         .parse()
         .unwrap_or(u64::MAX);
     assert!(size < 4096, "the rewrite compacted the log: {size} bytes");

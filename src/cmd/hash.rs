@@ -168,14 +168,11 @@ pub fn pairs(v: &Value) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 fn hash_len(v: &Value) -> usize {
     match v {
-        // The listpack header keeps the entry count (bytes 4..6) unless it
-        // saturated at 65535, which a hash of <= 512 fields never does.
-        Value::HashLp(bytes) => match bytes.as_bytes().get(4..6) {
-            Some(&[lo, hi]) if u16::from_le_bytes([lo, hi]) != u16::MAX => {
-                u16::from_le_bytes([lo, hi]) as usize / 2
-            }
-            _ => open(bytes).len() / 2,
-        },
+        // The header's count is exact unless it saturated at 65535, which
+        // a hash within the listpack limits never does.
+        Value::HashLp(bytes) => {
+            crate::ds::listpack::header_entry_count(bytes).unwrap_or_else(|| open(bytes).len()) / 2
+        }
         Value::HashTable(d) => d.len(),
         _ => 0,
     }

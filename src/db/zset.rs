@@ -324,14 +324,9 @@ fn lp_delete_pair(lp: &mut Listpack, m: usize) {
 }
 
 fn lp_len(bytes: &Sds) -> usize {
-    // The header's count (bytes 4..6) is exact below 65535 entries, which
-    // is always so for a listpack within the conversion limits.
-    match bytes.as_bytes().get(4..6) {
-        Some(&[lo, hi]) if u16::from_le_bytes([lo, hi]) != listpack::COUNT_UNKNOWN => {
-            u16::from_le_bytes([lo, hi]) as usize / 2
-        }
-        _ => open(bytes).len() / 2,
-    }
+    // The header's count is exact below 65535 entries, which is always so
+    // for a listpack within the conversion limits.
+    listpack::header_entry_count(bytes).unwrap_or_else(|| open(bytes).len()) / 2
 }
 
 // ---------------------------------------------------------------------------

@@ -858,6 +858,19 @@ impl DoubleEndedIterator for Iter<'_> {
 // Validation of untrusted bytes
 // ---------------------------------------------------------------------------
 
+/// The entry count in the header of listpack `bytes`, when it is exact
+/// (below `COUNT_UNKNOWN`): an O(1) length for a small hash or sorted set
+/// kept as bytes, without opening it. None when the header saturated or
+/// the bytes are too short to have one.
+pub fn header_entry_count(bytes: &[u8]) -> Option<usize> {
+    match bytes.get(4..6) {
+        Some(&[lo, hi]) if u16::from_le_bytes([lo, hi]) != COUNT_UNKNOWN => {
+            Some(u16::from_le_bytes([lo, hi]) as usize)
+        }
+        _ => None,
+    }
+}
+
 // ANCHOR: validate
 /// Checks that `bytes` is a listpack that every method here can use
 /// without reading out of bounds. Returns the number of entries: counted

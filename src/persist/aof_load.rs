@@ -228,6 +228,7 @@ fn replay(
     // with a preamble) starts with an RDB image; commands may follow it.
     let mut start = 0;
     if is_rdb(path) {
+        crate::log!(Notice, "Reading RDB base file on AOF loading...");
         let opts = crate::server::rdb::load_options(srv);
         let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = f.metadata().map(|m| m.len()).ok();
@@ -246,7 +247,6 @@ fn replay(
                 e.reason
             )
         })?;
-        crate::log!(Notice, "Reading RDB base file on AOF loading...");
         start = stats.bytes;
     }
     let mut client = Client::new(u64::MAX, None, String::new(), String::new(), srv.now_ms);
@@ -421,15 +421,19 @@ pub fn check_main(path: &str, fix: bool) -> i32 {
     for (i, f) in files.iter().enumerate() {
         let mut start = 0;
         if is_rdb(f) {
-            let mut report = Vec::new();
-            if !crate::persist::rdb::check::check_file(f, &mut report) {
-                print!("{}", String::from_utf8_lossy(&report));
-                println!("RDB preamble of {} is not valid", f.display());
-                status = 1;
-                continue;
+            // One pass over the preamble both checks it and finds where
+            // the commands after it begin.
+            match rdb_preamble_len(f) {
+                Ok(len) => {
+                    start = len;
+                    println!("RDB preamble of {} is valid ({start} bytes)", f.display());
+                }
+                Err(e) => {
+                    println!("RDB preamble of {} is not valid: {e}", f.display());
+                    status = 1;
+                    continue;
+                }
             }
-            start = rdb_preamble_len(f).unwrap_or(0);
-            println!("RDB preamble of {} is valid ({start} bytes)", f.display());
         }
         let size = fs::metadata(f).map(|m| m.len()).unwrap_or(0);
         match walk_file(f, start, u64::MAX, |_| Ok(())) {
@@ -476,9 +480,9 @@ pub fn check_main(path: &str, fix: bool) -> i32 {
     status
 }
 
-/// Bytes of the RDB image at the start of `path`.
-fn rdb_preamble_len(path: &Path) -> Option<u64> {
-    let f = File::open(path).ok()?;
+/// Bytes of the RDB image at the start of `path`, or why it is not one.
+fn rdb_preamble_len(path: &Path) -> Result<u64, String> {
+    let f = File::open(path).map_err(|e| e.to_string())?;
     let total = f.metadata().map(|m| m.len()).ok();
     let mut dbs: Vec<crate::db::Db> = (0..16).map(crate::db::Db::new).collect();
     let opts = crate::persist::rdb::LoadOptions::from_config(&crate::config::Config::default(), 0);
@@ -489,8 +493,8 @@ fn rdb_preamble_len(path: &Path) -> Option<u64> {
         &opts,
         &mut crate::persist::rdb::Quiet,
     )
-    .ok()
     .map(|s| s.bytes)
+    .map_err(|e| format!("offset {}: {}", e.offset, e.reason))
 }
 // ANCHOR_END: check
 

@@ -215,13 +215,31 @@ fn read_info(c: &mut Child) {
 /// Polls the child without blocking (serverCron). Returns how it ended
 /// once it has.
 pub fn reap(srv: &mut Server) -> Option<Exit> {
+    wait(srv, libc::WNOHANG)
+}
+// ANCHOR_END: reap
+
+/// Kills the running child and waits for it (SHUTDOWN, turning the AOF
+/// off during a rewrite). The caller cleans up its temp files.
+pub fn kill(srv: &mut Server) -> Option<Exit> {
+    let pid = srv.child.as_ref()?.pid;
+    // SAFETY: signalling our own child.
+    unsafe {
+        libc::kill(pid, libc::SIGUSR1);
+    }
+    wait(srv, 0)
+}
+
+/// `waitpid` on the child with `flags`; once it has ended, forgets it and
+/// says how (invariants 1 and 2 hold again).
+fn wait(srv: &mut Server, flags: i32) -> Option<Exit> {
     let c = srv.child.as_mut()?;
     read_info(c);
     let mut status = 0;
     // SAFETY: waitpid on our own child with a valid status pointer.
-    let r = unsafe { libc::waitpid(c.pid, &mut status, libc::WNOHANG) };
+    let r = unsafe { libc::waitpid(c.pid, &mut status, flags) };
     if r == 0 {
-        return None; // still running
+        return None; // still running (WNOHANG)
     }
     read_info(c);
     let c = srv.child.take()?;
@@ -244,37 +262,6 @@ pub fn reap(srv: &mut Server) -> Option<Exit> {
         pid: c.pid,
         ok,
         signal,
-        cow_bytes: c.cow_bytes,
-        elapsed_ms: super::unix_ms().saturating_sub(c.start_ms),
-    })
-}
-// ANCHOR_END: reap
-
-/// Kills the running child and waits for it (SHUTDOWN, a failed rewrite
-/// being restarted). The caller cleans up its temp files.
-pub fn kill(srv: &mut Server) -> Option<Exit> {
-    let pid = srv.child.as_ref()?.pid;
-    // SAFETY: signalling and reaping our own child.
-    unsafe {
-        libc::kill(pid, libc::SIGUSR1);
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-    }
-    reap_after_kill(srv)
-}
-
-fn reap_after_kill(srv: &mut Server) -> Option<Exit> {
-    let c = srv.child.take()?;
-    // SAFETY: closing the pipe's read end, which we own.
-    unsafe {
-        libc::close(c.info_fd);
-    }
-    set_resize_policy(ResizePolicy::Enable);
-    Some(Exit {
-        kind: c.kind,
-        pid: c.pid,
-        ok: false,
-        signal: Some(libc::SIGUSR1),
         cow_bytes: c.cow_bytes,
         elapsed_ms: super::unix_ms().saturating_sub(c.start_ms),
     })

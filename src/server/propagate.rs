@@ -75,6 +75,9 @@ pub fn argv(parts: &[&[u8]]) -> Vec<Vec<u8>> {
 
 /// Queues DEL for a key that expiry removed (invariant 2).
 pub fn expired(srv: &mut Server, db: usize, key: &[u8]) {
+    if !srv.aof.is_on() || srv.loading {
+        return; // nobody to feed: no copy (see `after_call`)
+    }
     srv.pending.ops.push(Op {
         db,
         argv: vec![b"DEL".to_vec(), key.to_vec()],

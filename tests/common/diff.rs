@@ -72,7 +72,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{
-    encode_command, fresh_temp_dir, parse_reply, redis_tools_available, Client, RespValue, Server,
+    encode_command, free_port, fresh_temp_dir, parse_reply, redis_tools_available, Client,
+    RespValue, Server,
 };
 
 /// How long `RedisServer::start` waits for PING to be answered.
@@ -148,13 +149,6 @@ impl Drop for RedisServer {
             let _ = child.wait();
         }
         let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr.port(),
-        Err(e) => panic!("cannot get a free port from the OS: {e}"),
     }
 }
 

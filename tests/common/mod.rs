@@ -315,11 +315,23 @@ enum StartError {
 /// Ask the OS for a free port: bind port 0, read what we got, let it go.
 /// (Passing `--port 0` to the server would mean "no TCP listener", as in
 /// Redis, so the harness must choose.)
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     match TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
         Ok(addr) => addr.port(),
         Err(e) => panic!("cannot get a free port from the OS: {e}"),
     }
+}
+
+/// One field of `INFO persistence` as text ("" if absent): the
+/// persistence tests poll it for children and loads to finish.
+pub fn persistence_field(c: &mut Client, field: &str) -> String {
+    let info = c.cmd(&["INFO", "persistence"]);
+    let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 fn spawn_and_wait(
